@@ -1,0 +1,88 @@
+"""Officer accounts: argon2 password hashes, creation, authentication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Organisation, User
+from ..models.users import Role
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to check against when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(db: Session, email: str) -> User | None:
+    return db.scalars(select(User).where(func.lower(User.email) == normalise_email(email))).first()
+
+
+def create_user(
+    db: Session,
+    email: str,
+    password: str,
+    organisation: Organisation,
+    role: str,
+    display_name: str = "",
+) -> User:
+    email = normalise_email(email)
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"未知角色 {role}，应为 {', '.join(r.value for r in Role)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
+    if "@" not in email or len(email) > 254:
+        raise AccountError("邮箱地址无效")
+    if find_user(db, email) is not None:
+        raise AccountError(f"账号 {email} 已存在")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        organisation=organisation,
+        role=role,
+        display_name=display_name or email.split("@")[0],
+        active=True,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(
+    db: Session, email: str, password: str, now: datetime | None = None
+) -> User | None:
+    user = find_user(db, email)
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now or datetime.now()
+    return user

@@ -1,0 +1,54 @@
+"""JSON API of the public catalogue: ``/api/v1/catalogue`` and ``/api/v1/catalogue/{index_number}``."""
+
+from __future__ import annotations
+
+import colander
+from pyramid.view import view_config
+
+from ..boundary import error_response
+from ..security import Permission
+from .browse import browse, parse_browse_query
+
+
+def item_json(request, item, *, full: bool) -> dict:
+    data = request.catalogue.item_data(item)
+    if not full:
+        data.pop("body", None)
+    data["status"] = item.status
+    data["url"] = request.route_url("item", index_number=item.index_number)
+    data["attachments"] = [
+        {
+            "filename": a.filename,
+            "media_type": a.media_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "url": request.route_url(
+                "attachment", index_number=item.index_number, attachment_id=a.id
+            ),
+        }
+        for a in item.attachments
+    ]
+    return data
+
+
+@view_config(route_name="api_catalogue", renderer="json", permission=Permission.VIEW)
+def api_catalogue(request):
+    try:
+        query = parse_browse_query(request, request.GET)
+    except colander.Invalid as exc:
+        return error_response(request, 400, "查询参数有误", exc.messages_by_field)
+    result = browse(request, query, with_facets=False)
+    return {
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "items": [item_json(request, item, full=False) for item in result.items],
+    }
+
+
+@view_config(route_name="api_catalogue_item", renderer="json", permission=Permission.VIEW)
+def api_catalogue_item(request):
+    item = request.catalogue.find_public(request.matchdict["index_number"].strip().upper())
+    if item is None:
+        return error_response(request, 404, "没有找到该信息 (no such item)")
+    return item_json(request, item, full=True)

@@ -1,0 +1,91 @@
+"""Public catalogue pages (Chinese): home, browse, item, attachment download, apply link."""
+
+from __future__ import annotations
+
+import colander
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from ..boundary import error_response
+from ..files.interfaces import IFileStorage
+from ..security import Permission
+from .browse import browse, parse_browse_query
+
+
+def field_rows(request, item) -> list[tuple[str, str]]:
+    """The standard metadata box: (label, display value) for every public field."""
+    schema = request.catalogue_schema
+    data = request.catalogue.item_data(item)
+    rows = []
+    for spec in schema.fields:
+        if not spec.public or not spec.public_box:
+            continue
+        value = data.get(spec.name)
+        if spec.name == "organisation":
+            value = item.organisation.name
+        elif spec.type in ("choice", "category"):
+            value = (
+                schema.label(spec.name, value or "", item.organisation.category_tree)
+                if value
+                else ""
+            )
+        elif spec.type == "keywords":
+            value = "　".join(value or [])
+        rows.append((spec.label, value or "——"))
+    return rows
+
+
+@view_config(route_name="home", renderer="home.jinja2", permission=Permission.VIEW)
+def home(request):
+    result = browse(request, {"page": 1, "per_page": 10}, with_facets=False)
+    return {"latest": result.items, "total": result.total}
+
+
+@view_config(route_name="catalogue", renderer="catalogue.jinja2", permission=Permission.VIEW)
+def catalogue(request):
+    try:
+        query = parse_browse_query(request, request.GET)
+    except colander.Invalid as exc:
+        return error_response(request, 400, "查询参数有误", exc.messages_by_field)
+    result = browse(request, query)
+    selected = request.organisations.by_code.get(query.get("organisation") or "")
+    return {"result": result, "query": query, "selected_org": selected}
+
+
+@view_config(route_name="item", renderer="item.jinja2", permission=Permission.VIEW)
+def item_page(request):
+    item = request.context.item
+    return {
+        "item": item,
+        "rows": field_rows(request, item),
+        "ancestors": request.organisations.ancestors(item.organisation),
+    }
+
+
+@view_config(route_name="attachment", permission=Permission.VIEW)
+def attachment_download(request):
+    attachment = request.context.attachment
+    data = request.find_service(IFileStorage).get(attachment.storage_key)
+    response = Response(body=data, content_type=attachment.media_type)
+    response.content_disposition = "attachment; filename*=UTF-8''" + _quote(attachment.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+@view_config(route_name="apply", renderer="apply.jinja2", permission=Permission.VIEW)
+def apply(request):
+    """Where the "apply for this" link leads: the item and how to apply to its organisation."""
+    index_number = request.GET.get("index_number", "")[:40]
+    item = request.catalogue.find_public(index_number.upper()) if index_number else None
+    org = (
+        item.organisation
+        if item
+        else request.organisations.by_code.get(request.GET.get("organisation", ""))
+    )
+    return {"item": item, "organisation": org}

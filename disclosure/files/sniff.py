@@ -1,0 +1,86 @@
+"""Identify an upload by its content, not its name: PDF, Word, Excel and common images."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class FileKind:
+    kind: str  # pdf | word | excel | image
+    media_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileKind("pdf", "application/pdf", (".pdf",))
+DOCX = FileKind(
+    "word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)
+)
+XLSX = FileKind(
+    "excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)
+)
+DOC = FileKind("word", "application/msword", (".doc",))
+XLS = FileKind("excel", "application/vnd.ms-excel", (".xls",))
+PNG = FileKind("image", "image/png", (".png",))
+JPEG = FileKind("image", "image/jpeg", (".jpg", ".jpeg"))
+GIF = FileKind("image", "image/gif", (".gif",))
+
+ALLOWED_EXTENSIONS = sorted(
+    {e for k in (PDF, DOCX, XLSX, DOC, XLS, PNG, JPEG, GIF) for e in k.extensions}
+)
+
+
+class UploadRejected(Exception):
+    """The upload is not an accepted kind of file, or is too large."""
+
+
+def _zip_kind(data: bytes) -> FileKind | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(n.startswith("word/") for n in names):
+        return DOCX
+    if any(n.startswith("xl/") for n in names):
+        return XLSX
+    return None
+
+
+def sniff(data: bytes, filename: str) -> FileKind:
+    """Return the file's kind from its bytes; the name's extension must agree with them."""
+    ext = PurePath(filename).suffix.lower()
+    kind: FileKind | None = None
+    if data.startswith(b"%PDF-"):
+        kind = PDF
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = PNG
+    elif data.startswith(b"\xff\xd8\xff"):
+        kind = JPEG
+    elif data[:6] in (b"GIF87a", b"GIF89a"):
+        kind = GIF
+    elif data.startswith(b"PK\x03\x04"):
+        kind = _zip_kind(data)
+    elif data.startswith(OLE_MAGIC):
+        # The legacy Office container holds Word and Excel alike; the extension picks which.
+        kind = XLS if ext == ".xls" else DOC if ext == ".doc" else None
+    if kind is None:
+        raise UploadRejected("不支持的文件类型：只接受 PDF、Word、Excel 和图片（PNG、JPEG、GIF）")
+    if ext not in kind.extensions:
+        raise UploadRejected(f"文件内容（{kind.media_type}）与扩展名“{ext or '无'}”不符")
+    return kind
+
+
+def check_upload(data: bytes, filename: str, max_bytes: int) -> FileKind:
+    if not data:
+        raise UploadRejected("文件为空")
+    if len(data) > max_bytes:
+        raise UploadRejected(f"文件过大：不能超过 {max_bytes // (1024 * 1024)} MB")
+    return sniff(data, filename)

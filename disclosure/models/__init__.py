@@ -1,0 +1,62 @@
+"""Database set-up: engine, session factory, a transaction-managed ``request.dbsession``."""
+
+from __future__ import annotations
+
+import zope.sqlalchemy
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+
+from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
+from .meta import Base  # noqa: F401
+from .organisations import Organisation  # noqa: F401
+from .users import User  # noqa: F401
+
+configure_mappers()
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def get_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def get_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None) -> Session:
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def includeme(config):
+    from .. import settings as s
+
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    engine = get_engine(s.get(config.get_settings(), "database_url"))
+    session_factory = get_session_factory(engine)
+    config.registry["dbsession_factory"] = session_factory
+    config.registry["db_engine"] = engine
+
+    def dbsession(request):
+        dbsession = request.environ.get("app.dbsession")
+        if dbsession is None:
+            dbsession = get_tm_session(session_factory, request.tm, request=request)
+        return dbsession
+
+    config.add_request_method(dbsession, reify=True)

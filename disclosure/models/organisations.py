@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .meta import Base
+
+ORGANISATION_KINDS = ("city", "department", "county", "township")
+
+
+class Organisation(Base):
+    """A body that publishes a catalogue and answers requests (city, department, county, township)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    category_tree: Mapped[str] = mapped_column(String(50), default="generic")
+    guide: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organisation]] = relationship(
+        back_populates="parent", order_by="Organisation.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.code} {self.name}>"

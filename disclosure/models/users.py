@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .meta import Base
+from .organisations import Organisation
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    ORG_ADMIN = "org_admin"
+    CITY_ADMIN = "city_admin"
+
+
+ROLE_LABELS = {
+    Role.OFFICER: "信息公开专员",
+    Role.ORG_ADMIN: "单位管理员",
+    Role.CITY_ADMIN: "市级管理员",
+}
+
+
+class User(Base):
+    """An officer account. Applicants do not have accounts."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(Role(self.role), self.role)

@@ -1,0 +1,33 @@
+"""Organisation pages: the tree, one organisation, its disclosure guide (公开指南); the JSON tree."""
+
+from __future__ import annotations
+
+from pyramid.view import view_config
+
+from ..security import Permission
+from .services import KIND_LABELS
+
+
+@view_config(
+    route_name="organisations", renderer="organisations.jinja2", permission=Permission.VIEW
+)
+def organisations(request):
+    return {"kind_labels": KIND_LABELS}
+
+
+@view_config(route_name="organisation", renderer="organisation.jinja2", permission=Permission.VIEW)
+@view_config(route_name="guide", renderer="guide.jinja2", permission=Permission.VIEW)
+def organisation(request):
+    org = request.context.organisation
+    tree = request.organisations
+    return {
+        "org": org,
+        "ancestors": tree.ancestors(org),
+        "children": tree.children(org),
+        "kind_labels": KIND_LABELS,
+    }
+
+
+@view_config(route_name="api_organisations", renderer="json", permission=Permission.VIEW)
+def api_organisations(request):
+    return {"organisations": request.organisations.as_json()}

@@ -1,0 +1,117 @@
+"""Every route of the application, grouped by feature, with the factories that guard them."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+
+from .models import Attachment, CatalogueItem, Organisation
+from .security import OfficerRoot, PublicRoot, organisation_acl
+
+INDEX_NUMBER = r"{index_number:[0-9A-Za-z]{9,18}/\d{4}-\d{5}}"
+
+
+class ItemContext:
+    """An officer's view of one catalogue item: only its organisation (or the city office)."""
+
+    def __init__(self, item: CatalogueItem) -> None:
+        self.item = item
+        self.__acl__ = organisation_acl(item.organisation_id)
+
+
+class OrganisationContext:
+    def __init__(self, organisation: Organisation) -> None:
+        self.organisation = organisation
+        self.__acl__ = [*PublicRoot.__acl__, *organisation_acl(organisation.id)]
+
+
+class PublicItemContext(PublicRoot):
+    def __init__(self, item: CatalogueItem) -> None:
+        self.item = item
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise HTTPNotFound() from None
+
+
+def officer_item_factory(request) -> ItemContext:
+    item = request.dbsession.get(CatalogueItem, _int(request.matchdict["item_id"]))
+    if item is None:
+        raise HTTPNotFound()
+    return ItemContext(item)
+
+
+def public_item_factory(request) -> PublicItemContext:
+    item = request.catalogue.find_public(request.matchdict["index_number"].upper())
+    if item is None:
+        raise HTTPNotFound("没有找到该信息")
+    return PublicItemContext(item)
+
+
+def public_attachment_factory(request) -> PublicItemContext:
+    context = public_item_factory(request)
+    attachment = request.dbsession.get(Attachment, _int(request.matchdict["attachment_id"]))
+    if attachment is None or attachment.item_id != context.item.id:
+        raise HTTPNotFound()
+    context.attachment = attachment
+    return context
+
+
+def organisation_factory(request) -> OrganisationContext:
+    org = request.dbsession.scalars(
+        select(Organisation).where(Organisation.code == request.matchdict["code"])
+    ).first()
+    if org is None:
+        raise HTTPNotFound("没有找到该机构")
+    return OrganisationContext(org)
+
+
+def includeme(config):
+    # public pages
+    config.add_route("home", "/")
+    config.add_route("catalogue", "/catalogue")
+    config.add_route("item", "/catalogue/" + INDEX_NUMBER, factory=public_item_factory)
+    config.add_route(
+        "attachment",
+        "/catalogue/" + INDEX_NUMBER + r"/files/{attachment_id:\d+}",
+        factory=public_attachment_factory,
+    )
+    config.add_route("organisations", "/organisations")
+    config.add_route("organisation", "/organisations/{code}", factory=organisation_factory)
+    config.add_route("guide", "/organisations/{code}/guide", factory=organisation_factory)
+    config.add_route("apply", "/apply")
+
+    # officer accounts
+    config.add_route("login", "/login")
+    config.add_route("logout", "/logout")
+
+    # officer area
+    config.add_route("officer", "/officer", factory=OfficerRoot)
+    config.add_route("officer_item_new", "/officer/items/new", factory=OfficerRoot)
+    config.add_route("officer_item", r"/officer/items/{item_id}", factory=officer_item_factory)
+    config.add_route(
+        "officer_item_edit", r"/officer/items/{item_id}/edit", factory=officer_item_factory
+    )
+    config.add_route(
+        "officer_item_publish", r"/officer/items/{item_id}/publish", factory=officer_item_factory
+    )
+    config.add_route(
+        "officer_item_repeal", r"/officer/items/{item_id}/repeal", factory=officer_item_factory
+    )
+    config.add_route(
+        "officer_item_upload", r"/officer/items/{item_id}/attachments", factory=officer_item_factory
+    )
+    config.add_route(
+        "officer_item_attachment",
+        r"/officer/items/{item_id}/attachments/{attachment_id}",
+        factory=officer_item_factory,
+    )
+    config.add_route("officer_users", "/officer/users", factory=OfficerRoot)
+
+    # JSON API
+    config.add_route("api_organisations", "/api/v1/organisations")
+    config.add_route("api_catalogue", "/api/v1/catalogue")
+    config.add_route("api_catalogue_item", "/api/v1/catalogue/{index_number:.+}")

@@ -1,0 +1,191 @@
+"""The ``disclosure`` command line. Every command takes the ini file first.
+
+disclosure initdb CONFIG
+disclosure load-demo CONFIG
+disclosure create-user CONFIG --organisation CODE --role ROLE EMAIL
+disclosure import-catalogue CONFIG FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+from pyramid.paster import get_appsettings, setup_logging
+from sqlalchemy import select
+from tqdm import tqdm
+
+from .. import settings as s
+from ..accounts.services import AccountError, create_user, find_user
+from ..catalogue.importer import CatalogueImporter, ImportFileError, read_rows
+from ..catalogue.registry import SchemaError, load_organisation_seed, load_schema
+from ..catalogue.services import CatalogueService
+from ..models import Organisation, get_engine, get_session_factory
+from ..models.users import Role
+from ..organisations.seed import load_organisations
+from .migrations import upgrade
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_USERS = [
+    # (email, organisation code or None for the root, role, name)
+    ("admin@xianyang.gov.cn", None, Role.CITY_ADMIN, "市信息办管理员"),
+]
+
+
+class Env:
+    """Settings, schema and a database session for one command."""
+
+    def __init__(self, config_uri: str) -> None:
+        setup_logging(config_uri)
+        self.config_uri = config_uri
+        self.settings = s.resolve(get_appsettings(config_uri))
+        self.database_url = s.get(self.settings, "database_url")
+        self.schema = load_schema(s.get(self.settings, "schemas_dir"))
+        self._engine = None
+
+    def session(self):
+        if self._engine is None:
+            self._engine = get_engine(self.database_url)
+        return get_session_factory(self._engine)()
+
+
+def cmd_initdb(env: Env, args) -> int:
+    upgrade(env.config_uri, env.database_url)
+    print(f"数据库已迁移到最新版本 / database at head: {_redact(env.database_url)}")
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_load_demo(env: Env, args) -> int:
+    tree = load_organisation_seed(env.schema.root / "organisations" / "xianyang.yaml", env.schema)
+    db = env.session()
+    with db.begin():
+        created, updated = load_organisations(db, tree)
+    print(f"机构：新增 {created}，更新 {updated}")
+    root = db.scalars(select(Organisation).where(Organisation.parent_id.is_(None))).first()
+    pilots = db.scalars(select(Organisation).where(Organisation.category_tree != "generic")).all()
+    users = [(e, root, r, n) for e, _, r, n in DEMO_USERS]
+    for org in pilots[:2]:
+        users.append(
+            (
+                f"officer.{org.category_tree}@xianyang.gov.cn",
+                org,
+                Role.OFFICER,
+                f"{org.short_name}公开专员",
+            )
+        )
+        users.append(
+            (
+                f"admin.{org.category_tree}@xianyang.gov.cn",
+                org,
+                Role.ORG_ADMIN,
+                f"{org.short_name}管理员",
+            )
+        )
+    with db.begin():
+        for email, org, role, name in users:
+            if find_user(db, email) is None:
+                create_user(db, email, DEMO_PASSWORD, org, role, name)
+                print(f"账号：{email}（{role}，{org.name}）密码 {DEMO_PASSWORD}")
+    report = _import(env, db, DEMO_DIR / "items.jsonl", today=date.today())
+    return 0 if not report.rejected else 3
+
+
+def cmd_create_user(env: Env, args) -> int:
+    password = args.password or os.environ.get("DISCLOSURE_PASSWORD")
+    generated = False
+    if not password:
+        if sys.stdin.isatty():
+            password = getpass.getpass("密码 / password: ")
+        else:
+            password, generated = secrets.token_urlsafe(12), True
+    db = env.session()
+    with db.begin():
+        org = db.scalars(select(Organisation).where(Organisation.code == args.organisation)).first()
+        if org is None:
+            print(f"错误：未知机构代码 {args.organisation}", file=sys.stderr)
+            return 2
+        try:
+            user = create_user(db, args.email, password, org, args.role, args.name or "")
+        except AccountError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+        print(f"已创建账号 {user.email}（{user.role}，{org.name}）")
+    if generated:
+        print(f"初始密码 / initial password: {password}")
+    return 0
+
+
+def _import(env: Env, db, path: Path, today: date):
+    rows = list(read_rows(path))
+    importer = CatalogueImporter(CatalogueService(db, env.schema), today=today)
+    with tqdm(total=len(rows), desc="导入", unit="条", file=sys.stderr, disable=None) as bar:
+        report = importer.run(rows, progress=bar.update)
+    print(f"导入完成：新增 {report.created}，已存在 {report.existing}，拒绝 {len(report.rejected)}")
+    for line, reason in report.rejected:
+        print(f"  第 {line} 行：{reason}")
+    return report
+
+
+def cmd_import(env: Env, args) -> int:
+    db = env.session()
+    try:
+        report = _import(env, db, Path(args.file), today=date.today())
+    except ImportFileError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0 if not report.rejected else 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="disclosure", description="政府信息公开平台命令行")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("initdb", help="创建或升级数据库（Alembic 迁移）")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_initdb)
+    p = sub.add_parser("load-demo", help="载入演示数据：咸阳市机构树、演示账号、目录条目")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_load_demo)
+    p = sub.add_parser("create-user", help="创建工作人员账号")
+    p.add_argument("config")
+    p.add_argument("email")
+    p.add_argument("--organisation", required=True, help="机构代码")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--name", help="显示名称")
+    p.add_argument(
+        "--password", help="密码（也可用环境变量 DISCLOSURE_PASSWORD；缺省时交互输入或自动生成）"
+    )
+    p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("import-catalogue", help="从 CSV 或 JSONL 文件导入目录条目")
+    p.add_argument("config")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        env = Env(args.config)
+    except (SchemaError, s.SettingsError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"错误：找不到配置文件 {exc.filename or args.config}", file=sys.stderr)
+        return 2
+    return args.func(env, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

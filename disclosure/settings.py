@@ -1,0 +1,62 @@
+"""Settings: defaults in one place, each overridable by an environment variable.
+
+``disclosure.database_url`` is overridden by ``DISCLOSURE_DATABASE_URL``, and so on. A value of
+the form ``env:NAME`` in an ini file is read from the environment variable NAME. Start-up stops
+with a clear message when a required setting is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+PREFIX = "disclosure."
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, str] = {
+    "database_url": "sqlite:///" + str(PROJECT_ROOT / "var" / "disclosure.sqlite"),
+    "files_dir": str(PROJECT_ROOT / "var" / "files"),
+    "files.backend": "disclosure.files.services.LocalFileStorage",
+    "files.max_bytes": str(20 * 1024 * 1024),
+    "schemas_dir": str(PROJECT_ROOT / "catalog_schemas"),
+    "session_secret": "",
+    "cookie_secure": "false",
+    "page_size": "20",
+}
+
+REQUIRED = ("database_url", "session_secret")
+
+
+class SettingsError(Exception):
+    """A required setting is missing or invalid."""
+
+
+def env_name(key: str) -> str:
+    return "DISCLOSURE_" + key.upper().replace(".", "_")
+
+
+def resolve(raw: Mapping[str, str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the ``disclosure.*`` settings with defaults, ``env:`` values and overrides applied."""
+    environ = os.environ if environ is None else environ
+    out = dict(raw)
+    for key, default in DEFAULTS.items():
+        value = raw.get(PREFIX + key, default)
+        if isinstance(value, str) and value.startswith("env:"):
+            value = environ.get(value[4:], "")
+        value = environ.get(env_name(key), value)
+        out[PREFIX + key] = value
+    missing = [k for k in REQUIRED if not out.get(PREFIX + k)]
+    if missing:
+        names = ", ".join(f"{PREFIX}{k} ({env_name(k)})" for k in missing)
+        raise SettingsError(f"缺少必需的配置 / missing required settings: {names}")
+    return out
+
+
+def as_bool(value: object) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get(settings: Mapping[str, str], key: str) -> str:
+    return settings.get(PREFIX + key, DEFAULTS.get(key, ""))

@@ -1,0 +1,204 @@
+"""Test set-up: a real database built by the Alembic migrations, one transaction per test.
+
+SQLite by default; PostgreSQL when DISCLOSURE_TEST_DB=postgresql (URL from
+DISCLOSURE_TEST_DATABASE_URL). Each PostgreSQL run works in schemas of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+import transaction
+import webtest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from disclosure import main, models
+from disclosure.accounts.services import create_user
+from disclosure.catalogue.registry import load_organisation_seed, load_schema
+from disclosure.organisations.seed import load_organisations
+from disclosure.scripts.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 20)
+PASSWORD = "correct-horse-battery"
+
+
+def backend() -> str:
+    return os.environ.get("DISCLOSURE_TEST_DB", "sqlite")
+
+
+def _pg_url_with_schema(schema: str) -> str:
+    url = make_url(os.environ["DISCLOSURE_TEST_DATABASE_URL"])
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+class FreshDatabases:
+    """Hands out new, migrated, empty databases (SQLite files or PostgreSQL schemas)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.schemas: list[str] = []
+
+    def new(self) -> str:
+        name = "t_" + uuid.uuid4().hex[:12]
+        if backend() == "postgresql":
+            engine = models.get_engine(os.environ["DISCLOSURE_TEST_DATABASE_URL"])
+            with engine.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {name}"))
+            engine.dispose()
+            self.schemas.append(name)
+            url = _pg_url_with_schema(name)
+        else:
+            url = f"sqlite:///{self.tmp}/{name}.sqlite"
+        upgrade(None, url)
+        return url
+
+    def drop_all(self) -> None:
+        if not self.schemas:
+            return
+        engine = models.get_engine(os.environ["DISCLOSURE_TEST_DATABASE_URL"])
+        with engine.begin() as conn:
+            for name in self.schemas:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = FreshDatabases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def schema():
+    return load_schema(ROOT / "catalog_schemas")
+
+
+@pytest.fixture(scope="session")
+def database_url(databases, schema):
+    """The shared test database: migrated, with the demo organisation tree committed."""
+    url = databases.new()
+    engine = models.get_engine(url)
+    session = models.get_session_factory(engine)()
+    tree = load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
+    with session.begin():
+        load_organisations(session, tree)
+    session.close()
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_settings(database_url, tmp_path_factory):
+    return {
+        "disclosure.database_url": database_url,
+        "disclosure.files_dir": str(tmp_path_factory.mktemp("files")),
+        "disclosure.session_secret": "test-secret",
+        "disclosure.files.max_bytes": str(2 * 1024 * 1024),
+        "pyramid.default_locale_name": "zh_Hans",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_settings):
+    app = main({}, **app_settings)
+    app.registry["disclosure.clock"] = lambda: TODAY
+    yield app
+    app.registry["db_engine"].dispose()
+
+
+@pytest.fixture
+def tm():
+    tm = transaction.TransactionManager(explicit=True)
+    tm.begin()
+    tm.doom()
+    yield tm
+    tm.abort()
+
+
+@pytest.fixture
+def dbsession(app, tm):
+    return models.get_tm_session(app.registry["dbsession_factory"], tm)
+
+
+class TestApp(webtest.TestApp):
+    __test__ = False
+
+    def login(self, email: str, password: str = PASSWORD):
+        form = self.get("/login").forms[0]
+        form["email"] = email
+        form["password"] = password
+        return form.submit(status=303)
+
+    def logout(self):
+        return self.post("/logout", {"csrf_token": self.csrf_token()}, status=303)
+
+    def csrf_token(self) -> str:
+        page = self.get("/login")
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+@pytest.fixture
+def testapp(app, tm, dbsession):
+    return TestApp(
+        app,
+        extra_environ={
+            "HTTP_HOST": "example.com",
+            "tm.active": True,
+            "tm.manager": tm,
+            "app.dbsession": dbsession,
+        },
+    )
+
+
+@pytest.fixture
+def orgs(dbsession):
+    from disclosure.organisations.services import OrganisationTree
+
+    return OrganisationTree(dbsession)
+
+
+@pytest.fixture
+def make_user(dbsession):
+    def make(org, role="officer", email=None):
+        email = email or f"{role}.{uuid.uuid4().hex[:8]}@example.gov.cn"
+        return create_user(dbsession, email, PASSWORD, org, role)
+
+    return make
+
+
+@pytest.fixture
+def catalogue(dbsession, schema):
+    from disclosure.catalogue.services import CatalogueService
+
+    return CatalogueService(dbsession, schema)
+
+
+@pytest.fixture
+def item_data():
+    def make(**overrides):
+        data = {
+            "title": "咸阳市人民政府关于进一步加强政务公开工作的通知",
+            "summary": "部署全市政务公开重点工作。",
+            "body": "各县市区人民政府，市政府各工作部门：\n为进一步加强政务公开工作……",
+            "document_number": "咸政发〔2026〕3号",
+            "created_on": date(2026, 3, 1),
+            "topic": "general_affairs",
+            "genre": "notice",
+            "keywords": ["政务公开", "通知"],
+            "disclosure_mode": "proactive",
+            "validity": "valid",
+        }
+        data.update(overrides)
+        return data
+
+    return make
