@@ -1,8 +1,14 @@
 """disclosure: a government information disclosure platform (政府信息公开平台)."""
 
-from pyramid.config import Configurator
+import warnings
 
-from . import settings as settings_module
+# deform 3.0.1 and pyramid import pkg_resources (setuptools<81 is pinned for it); the
+# deprecation notice is noise on every command: https://github.com/Pylons/deform/issues/507
+warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+
+from pyramid.config import Configurator  # noqa: E402
+
+from . import settings as settings_module  # noqa: E402
 
 
 def main(global_config, **settings):

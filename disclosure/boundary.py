@@ -49,15 +49,25 @@ def check_request(request) -> str | None:
             request.POST.items()
     except UnicodeDecodeError:
         return "请求包含无效的 UTF-8 编码"
-    except LookupError:
-        return "请求使用了未知的字符集"
+    except (LookupError, DeprecationWarning):
+        # WebOb raises DeprecationWarning (not a warning: an exception) for non-UTF-8 forms.
+        return "请求使用了不支持的字符集（仅支持 UTF-8）"
     except ValueError:
         return "请求格式无效"
     return None
 
 
+def _close_body(request) -> None:
+    """WebOb spools large bodies to a temporary file that it never closes itself."""
+    body = request.environ.get("wsgi.input")
+    if body is not None and hasattr(body, "close"):
+        body.close()
+
+
 def boundary_tween_factory(handler, registry):
     def boundary_tween(request):
+        if request.method == "POST":
+            request.add_finished_callback(_close_body)
         problem = check_request(request)
         if problem:
             log.info("bad request rejected at the boundary: %s", problem)

@@ -41,15 +41,21 @@ def resolve(raw: Mapping[str, str], environ: Mapping[str, str] | None = None) ->
     """Return the ``disclosure.*`` settings with defaults, ``env:`` values and overrides applied."""
     environ = os.environ if environ is None else environ
     out = dict(raw)
+    sources: dict[str, str] = {}  # key -> the variables that could have set it
     for key, default in DEFAULTS.items():
         value = raw.get(PREFIX + key, default)
+        sources[key] = env_name(key)
         if isinstance(value, str) and value.startswith("env:"):
-            value = environ.get(value[4:], "")
+            name = value[4:]
+            sources[key] = f"{name} / {env_name(key)}"
+            value = environ.get(name, "")
+            if not value and key not in REQUIRED:
+                value = default  # an unset optional variable falls back to the default
         value = environ.get(env_name(key), value)
         out[PREFIX + key] = value
     missing = [k for k in REQUIRED if not out.get(PREFIX + k)]
     if missing:
-        names = ", ".join(f"{PREFIX}{k} ({env_name(k)})" for k in missing)
+        names = ", ".join(f"{PREFIX}{k} ({sources[k]})" for k in missing)
         raise SettingsError(f"缺少必需的配置 / missing required settings: {names}")
     return out
 

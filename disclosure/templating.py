@@ -6,6 +6,7 @@ import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
 from pyramid.i18n import get_localizer
+from pyramid.renderers import JSON
 from pyramid.threadlocal import get_current_request
 
 DEFORM_SEARCH_PATH = ("deform:templates/",)
@@ -24,6 +25,7 @@ def _template_globals(event):
 
 def includeme(config):
     config.add_subscriber(_template_globals, BeforeRender)
+    config.add_renderer("json", JSON(ensure_ascii=False))
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
     config.add_jinja2_search_path("disclosure:templates", name=".jinja2")

@@ -19,7 +19,7 @@ from .registry import CatalogueSchema, FieldSpec, Vocabulary
 REQUIRED_MSG = "必填"
 KEYWORD_SPLIT = re.compile(r"[,，;；、\s]+")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-INDEX_NUMBER_RE = re.compile(r"^[0-9A-Z]{9}(?:[0-9A-Z]{9})?/\d{4}-\d{5}$")
+INDEX_NUMBER_RE = re.compile(r"^[0-9A-Z]{9}(?:[0-9A-Z]{9})?/\d{4}-\d{5}\Z")
 
 
 def clean_text(node, value) -> None:
@@ -124,8 +124,18 @@ def index_number_validator(node, value):
         )
 
 
+def strip_blank(value):
+    """Surrounding white space is dropped, so "   " counts as missing."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or colander.null
+    return value
+
+
 def field_node(spec: FieldSpec, schema: CatalogueSchema, category_tree: str) -> colander.SchemaNode:
     missing = colander.required if spec.required else None
+    if spec.default:
+        missing = spec.default  # a required choice with a default may be left out
     kw: dict = {
         "name": spec.name,
         "title": spec.label,
@@ -135,12 +145,18 @@ def field_node(spec: FieldSpec, schema: CatalogueSchema, category_tree: str) -> 
     if spec.type in ("text", "identifier"):
         validator = index_number_validator if spec.name == "index_number" else None
         node = colander.SchemaNode(
-            colander.String(), validator=_validators(clean_text, _length(spec), validator), **kw
+            colander.String(),
+            validator=_validators(clean_text, _length(spec), validator),
+            preparer=strip_blank,
+            **kw,
         )
         node.widget = deform.widget.TextInputWidget()
     elif spec.type == "textarea":
         node = colander.SchemaNode(
-            colander.String(), validator=_validators(clean_text, _length(spec)), **kw
+            colander.String(),
+            validator=_validators(clean_text, _length(spec)),
+            preparer=strip_blank,
+            **kw,
         )
         rows = 12 if spec.name == "body" else 4
         node.widget = deform.widget.TextAreaWidget(rows=rows)
@@ -155,8 +171,6 @@ def field_node(spec: FieldSpec, schema: CatalogueSchema, category_tree: str) -> 
             if spec.type == "choice"
             else schema.category_tree(category_tree)
         )
-        if spec.default and not spec.required:
-            kw["missing"] = spec.default
         node = colander.SchemaNode(ChoiceType(vocab, spec.label), **kw)
         node.widget = deform.widget.SelectWidget(values=_select_values(vocab, spec.required))
         if spec.default:

@@ -124,6 +124,9 @@ class CatalogueImporter:
             data = normalise(self._schema_for(org).deserialize(row), self.service.schema)
         except colander.Invalid as exc:
             return _reason(exc)
+        number = data.get("index_number")
+        if number and not number.startswith(org.code + "/"):
+            return f"index_number: 索引号“{number}”的前缀应为发布机构代码 {org.code}"
         if self._existing(org, data) is not None:
             return "existing"
         savepoint = self.db.begin_nested()

@@ -238,7 +238,8 @@ def item_upload(request):
     if upload is None or not hasattr(upload, "file"):
         return error_response(request, 400, "请选择要上传的文件", {"file": "必填"})
     max_bytes = int(s.get(request.registry.settings, "files.max_bytes"))
-    data = upload.file.read(max_bytes + 1)
+    with upload.file:
+        data = upload.file.read(max_bytes + 1)
     filename = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
     try:
         kind = check_upload(data, filename, max_bytes)

@@ -15,9 +15,9 @@ import yaml
 
 FIELD_TYPES = ("text", "textarea", "date", "choice", "keywords", "category", "identifier")
 ORGANISATION_KINDS = ("city", "department", "county", "township")
-CODE_RE = re.compile(r"^[a-z0-9_]+$")
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-ORG_CODE_RE = re.compile(r"^[0-9A-Z]{9}$|^[0-9A-Z]{18}$")
+CODE_RE = re.compile(r"^[a-z0-9_]+\Z")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
+ORG_CODE_RE = re.compile(r"^(?:[0-9A-Z]{9}|[0-9A-Z]{18})\Z")
 
 
 class SchemaError(Exception):
@@ -243,9 +243,9 @@ def _walk_tree(nodes: Any, path: Path, root: Path, trail: str, depth: int) -> li
 
 def load_category_tree(path: Path, root: Path) -> Vocabulary:
     raw = _read_yaml(path, root)
-    head = _validate(
-        _TreeFile(), {k: v for k, v in (raw or {}).items() if k != "items"}, path, root
-    )
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{_where(path, root)}: 顶层必须是映射 (top level must be a mapping)")
+    head = _validate(_TreeFile(), {k: v for k, v in raw.items() if k != "items"}, path, root)
     if head["key"] != path.stem:
         raise SchemaError(
             f"{_where(path, root)}: key '{head['key']}' 应与文件名 '{path.stem}' 一致"

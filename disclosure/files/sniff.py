@@ -78,9 +78,15 @@ def sniff(data: bytes, filename: str) -> FileKind:
     return kind
 
 
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"
+
+
 def check_upload(data: bytes, filename: str, max_bytes: int) -> FileKind:
     if not data:
         raise UploadRejected("文件为空")
     if len(data) > max_bytes:
-        raise UploadRejected(f"文件过大：不能超过 {max_bytes // (1024 * 1024)} MB")
+        raise UploadRejected(f"文件过大：不能超过 {human_size(max_bytes)}")
     return sniff(data, filename)

@@ -16,10 +16,17 @@ configure_mappers()
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
+    # pysqlite's own transaction handling breaks SAVEPOINTs (RELEASE would commit): let
+    # SQLAlchemy emit BEGIN itself, as the SQLAlchemy documentation recommends.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection):  # pragma: no cover - driver hook
+    connection.exec_driver_sql("BEGIN")
 
 
 def get_engine(url: str, **kwargs) -> Engine:
@@ -30,6 +37,7 @@ def get_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

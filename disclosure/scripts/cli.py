@@ -67,34 +67,34 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def demo_users(db) -> list[tuple[str, Organisation, Role, str]]:
+    """A city admin, plus an officer and an org admin in the first two pilot departments."""
+    root = db.scalars(select(Organisation).where(Organisation.parent_id.is_(None))).first()
+    users = [(email, root, role, name) for email, _, role, name in DEMO_USERS]
+    pilots = db.scalars(
+        select(Organisation)
+        .where(Organisation.category_tree != "generic")
+        .order_by(Organisation.id)
+    ).all()
+    for org in pilots[:2]:
+        tree = org.category_tree
+        users.append(
+            (f"officer.{tree}@xianyang.gov.cn", org, Role.OFFICER, f"{org.short_name}公开专员")
+        )
+        users.append(
+            (f"admin.{tree}@xianyang.gov.cn", org, Role.ORG_ADMIN, f"{org.short_name}管理员")
+        )
+    return users
+
+
 def cmd_load_demo(env: Env, args) -> int:
     tree = load_organisation_seed(env.schema.root / "organisations" / "xianyang.yaml", env.schema)
     db = env.session()
     with db.begin():
         created, updated = load_organisations(db, tree)
     print(f"机构：新增 {created}，更新 {updated}")
-    root = db.scalars(select(Organisation).where(Organisation.parent_id.is_(None))).first()
-    pilots = db.scalars(select(Organisation).where(Organisation.category_tree != "generic")).all()
-    users = [(e, root, r, n) for e, _, r, n in DEMO_USERS]
-    for org in pilots[:2]:
-        users.append(
-            (
-                f"officer.{org.category_tree}@xianyang.gov.cn",
-                org,
-                Role.OFFICER,
-                f"{org.short_name}公开专员",
-            )
-        )
-        users.append(
-            (
-                f"admin.{org.category_tree}@xianyang.gov.cn",
-                org,
-                Role.ORG_ADMIN,
-                f"{org.short_name}管理员",
-            )
-        )
     with db.begin():
-        for email, org, role, name in users:
+        for email, org, role, name in demo_users(db):
             if find_user(db, email) is None:
                 create_user(db, email, DEMO_PASSWORD, org, role, name)
                 print(f"账号：{email}（{role}，{org.name}）密码 {DEMO_PASSWORD}")
