@@ -22,6 +22,7 @@ def main(global_config, **settings):
         config.include(".organisations")
         config.include(".catalogue")
         config.include(".files")
+        config.include(".search")
         config.include(".templating")
         config.include(".routes")
         config.scan(ignore=[".scripts", ".tests"])

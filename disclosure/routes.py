@@ -83,6 +83,7 @@ def includeme(config):
     config.add_route("organisation", "/organisations/{code}", factory=organisation_factory)
     config.add_route("guide", "/organisations/{code}/guide", factory=organisation_factory)
     config.add_route("apply", "/apply")
+    config.add_route("search", "/search")
 
     # officer accounts
     config.add_route("login", "/login")
@@ -115,3 +116,4 @@ def includeme(config):
     config.add_route("api_organisations", "/api/v1/organisations")
     config.add_route("api_catalogue", "/api/v1/catalogue")
     config.add_route("api_catalogue_item", "/api/v1/catalogue/{index_number:.+}")
+    config.add_route("api_search", "/api/v1/search")

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, str] = {
     "session_secret": "",
     "cookie_secure": "false",
     "page_size": "20",
+    "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
+    "search.indexer": "thread",  # thread: inside the web process; off: run `disclosure index-worker`
 }
 
 REQUIRED = ("database_url", "session_secret")

@@ -104,6 +104,8 @@ def app_settings(database_url, tmp_path_factory):
         "disclosure.files_dir": str(tmp_path_factory.mktemp("files")),
         "disclosure.session_secret": "test-secret",
         "disclosure.files.max_bytes": str(2 * 1024 * 1024),
+        "disclosure.search.index_dir": str(tmp_path_factory.mktemp("index")),
+        "disclosure.search.indexer": "off",
         "pyramid.default_locale_name": "zh_Hans",
     }
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from .. import settings as s
 from ..boundary import error_response
+from ..files.extract import extract_text
 from ..files.interfaces import IFileStorage
 from ..files.sniff import ALLOWED_EXTENSIONS, UploadRejected, check_upload
 from ..models import Attachment, CatalogueItem
@@ -256,6 +257,7 @@ def item_upload(request):
         size=len(data),
         sha256=digest,
         storage_key=key,
+        text=extract_text(data, kind.kind, kind.media_type),
         created_by_id=request.identity.id,
     )
     request.dbsession.add(attachment)

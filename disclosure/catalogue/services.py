@@ -112,8 +112,11 @@ class CatalogueService:
                 extra[name] = to_json_value(value)
         item.extra = extra
 
-    def _snapshot(self, item: CatalogueItem, data: dict[str, Any]) -> dict[str, Any]:
-        snap = self.item_data(item) if item.id else {}
+    def _snapshot(
+        self, item: CatalogueItem, data: dict[str, Any], base: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Every field of the item as it would be with ``data`` applied over ``base``."""
+        snap = base if base is not None else (self.item_data(item) if item.id else {})
         for name, value in data.items():
             if name in self.schema.field_names and name not in SYSTEM_FIELDS:
                 snap[name] = to_json_value(value)
@@ -161,24 +164,18 @@ class CatalogueService:
         self._check_lock(item, lock_version)
         if item.status == ItemStatus.REPEALED:
             raise CatalogueError("已废止的条目不能再修改。")
-        version = self.latest_version(item)
+        latest = self.latest_version(item)
+        pending = latest if latest is not None and latest.state == VersionState.DRAFT else None
         if item.status == ItemStatus.DRAFT:
             self._apply(item, data)
-        if version is None or version.state != VersionState.DRAFT:
-            version = CatalogueItemVersion(
-                item=item, number=(version.number + 1 if version else 1), state=VersionState.DRAFT
-            )
-            self.db.add(version)
-        snapshot = self.item_data(item)
-        snapshot.update(
-            {
-                k: to_json_value(v)
-                for k, v in data.items()
-                if k in self.schema.field_names and k not in SYSTEM_FIELDS
-            }
-        )
-        snapshot["attachments"] = [a.id for a in item.attachments]
-        version.data = snapshot
+        # Build the snapshot before adding a version: item_data() may autoflush.
+        snapshot = self._snapshot(item, data, base=dict(pending.data) if pending else None)
+        if pending is None:
+            number = latest.number + 1 if latest else 1
+            pending = CatalogueItemVersion(item=item, number=number, state=VersionState.DRAFT)
+            self.db.add(pending)
+        pending.data = snapshot
+        version = pending
         version.note = data.get("note", "") or version.note or "修改"
         version.created_by = user
         item.has_draft = True

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
 from .meta import Base  # noqa: F401
 from .organisations import Organisation  # noqa: F401
+from .search import SearchOutbox  # noqa: F401
 from .users import User  # noqa: F401
 
 configure_mappers()
@@ -21,6 +22,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers (a search rebuild, the indexer) never block the site's writers.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 

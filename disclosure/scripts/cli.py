@@ -148,6 +148,81 @@ def cmd_import(env: Env, args) -> int:
     return 0 if not report.rejected else 3
 
 
+def _search(env: Env):
+    from ..search.indexer import Indexer
+    from ..search.whoosh_index import IndexStore, WhooshSearchIndex
+
+    store = IndexStore(s.get(env.settings, "search.index_dir"))
+    search_index = WhooshSearchIndex(store)
+    env.session()  # creates the engine
+    factory = get_session_factory(env._engine)
+    return store, search_index, factory, Indexer(factory, search_index)
+
+
+def cmd_index_worker(env: Env, args) -> int:
+    """Apply the outbox to the index, for production (set disclosure.search.indexer = off)."""
+    import time
+
+    _, _, _, indexer = _search(env)
+    if args.once:
+        print(f"已应用 {indexer.run_until_empty()} 条变更")
+        return 0
+    print("索引进程已启动（Ctrl+C 退出）", file=sys.stderr)
+    last_purge = 0.0
+    try:
+        while True:
+            done = indexer.run_until_empty()
+            if done:
+                print(f"已应用 {done} 条变更", file=sys.stderr)
+            if time.monotonic() - last_purge > 3600:
+                indexer.purge()
+                last_purge = time.monotonic()
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_reindex(env: Env, args) -> int:
+    """Rebuild the index from the database into a new generation and swap it in."""
+    import time
+
+    from ..search.indexer import rebuild
+
+    store, _, factory, _ = _search(env)
+    start = time.monotonic()
+    with tqdm(desc="重建索引", unit="条", file=sys.stderr, disable=None) as bar:
+        report = rebuild(
+            factory,
+            store,
+            progress=bar.update,
+            total=lambda n: bar.reset(total=n),
+            procs=args.procs,
+        )
+    seconds = time.monotonic() - start
+    print(
+        f"重建完成：{report.indexed} 条，{seconds:.1f} 秒（{report.indexed / max(seconds, 1e-9):.0f} 条/秒），"
+        f"补录变更 {report.replayed} 条，当前索引 {report.generation}"
+    )
+    return 0
+
+
+def cmd_index_check(env: Env, args) -> int:
+    from ..search.indexer import check
+
+    _, search_index, factory, indexer = _search(env)
+    report = check(factory, search_index)
+    pending = indexer.pending()
+    print(
+        f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.extra)}，待处理变更 {pending}"
+    )
+    for label, items in (("缺失", report.missing), ("过期", report.stale), ("多余", report.extra)):
+        for value in items[:50]:
+            print(f"  {label}：{value}")
+        if len(items) > 50:
+            print(f"  …… 另有 {len(items) - 50} 条{label}")
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="disclosure", description="政府信息公开平台命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.add_argument("file")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("index-worker", help="把目录变更写入检索索引（生产环境单独运行）")
+    p.add_argument("config")
+    p.add_argument("--once", action="store_true", help="处理完当前变更后退出")
+    p.add_argument("--interval", type=float, default=2.0, help="轮询间隔（秒）")
+    p.set_defaults(func=cmd_index_worker)
+    p = sub.add_parser("reindex", help="从数据库重建检索索引并切换（重建期间检索照常）")
+    p.add_argument("config")
+    p.add_argument("--procs", type=int, default=1, help="并行进程数")
+    p.set_defaults(func=cmd_reindex)
+    p = sub.add_parser("index-check", help="检查索引中缺失或过期的条目")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_index_check)
     return parser
 
 

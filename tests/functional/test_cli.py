@@ -58,6 +58,13 @@ def test_initdb_load_demo_twice_and_create_user(cli):
     assert orgs > 60 and items > 50
     second = cli("load-demo")
     assert second.returncode == 0
+    rebuilt = cli("reindex")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"重建完成：{items - 3} 条" in rebuilt.stdout  # the demo's withheld items stay out
+    checked = cli("index-check")
+    assert checked.returncode == 0 and "缺失 0，过期 0，多余 0" in checked.stdout
+    worker = cli("index-worker", "--once")
+    assert worker.returncode == 0 and "已应用" in worker.stdout
     assert (count(cli.engine, Organisation), count(cli.engine, CatalogueItem)) == (orgs, items)
 
     with cli.engine.connect() as conn:

@@ -1,0 +1,387 @@
+"""Chinese text analysis for search: folding, 文号/索引号 normalising, Whoosh analyzers.
+
+Pure functions and picklable Whoosh tokenizers; no database, no Pyramid.
+
+- ``fold`` makes text comparable: full-width → ASCII (NFKC, character by character),
+  traditional → simplified (OpenCC's character table), lowercase. It is length-preserving,
+  so offsets into the folded text are offsets into the original text, which is what
+  Whoosh's highlighter needs.
+- ``WordTokenizer`` segments words with rjieba (search mode when indexing, plain
+  non-overlapping cut when parsing a query). Good for ranking, not for phrases.
+- ``BigramTokenizer`` emits overlapping character bigrams at consecutive positions.
+  Use it for quoted phrase queries: the phrase 政务公开 is 政务/务公/公开 at positions
+  n, n+1, n+2, exactly as in any text that contains it.
+- ``normalise_document_number`` / ``find_document_numbers`` give every spelling of a
+  文号 (〔〕 [] () （） 【】, full-width digits, spaces, traditional characters) one
+  canonical form, ``咸政发〔2009〕12号``. It is a match key: folding may change characters
+  (乾 → 干), so show the original to people.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from importlib import resources
+from operator import add, itemgetter
+
+import rjieba
+from whoosh.analysis import Token, Tokenizer
+
+__all__ = [
+    "BigramTokenizer",
+    "WordTokenizer",
+    "bigram_analyzer",
+    "find_document_numbers",
+    "find_index_numbers",
+    "fold",
+    "looks_like_document_number",
+    "looks_like_index_number",
+    "normalise_document_number",
+    "normalise_index_number",
+    "tokens",
+    "word_analyzer",
+]
+
+# --------------------------------------------------------------------------- folding
+
+# OpenCC's character tables: traditional → simplified (first candidate, as OpenCC
+# itself falls back to), plus the Taiwan and Hong Kong variant forms → OpenCC standard.
+_T2S_FILES = ("TSCharacters.txt",)
+_VARIANT_FILES = ("TWVariantsRev.txt", "HKVariantsRev.txt")
+
+# Code points that can change under NFKC or lowercasing. Planes 4-13 are unassigned
+# and planes 15-16 are private use; skipping them keeps the table build at ~50 ms.
+_SCAN_RANGES = ((0, 0xD800), (0xE000, 0x40000), (0xE0000, 0xE1000))
+
+
+def _read_pairs(filename: str) -> dict[str, str]:
+    path = resources.files("opencc") / "dictionary" / filename
+    pairs = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        target = targets.split(" ", 1)[0].strip()
+        if len(source) == 1 and len(target) == 1:
+            pairs[source] = target
+    return pairs
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    """One ``str.translate`` table: NFKC, then traditional → simplified, then lowercase.
+
+    Every entry maps one character to one character; NFKC results longer than one
+    character (⑩ → 10, ㈠ → (一)) are left out so folding never moves an offset.
+    """
+    t2s = _read_pairs(_T2S_FILES[0])
+    for filename in _VARIANT_FILES:
+        for variant, standard in _read_pairs(filename).items():
+            t2s.setdefault(variant, t2s.get(standard, standard))
+    normalize, is_normalized = unicodedata.normalize, unicodedata.is_normalized
+    table: dict[int, str] = {}
+    for low, high in _SCAN_RANGES:
+        for cp in range(low, high):
+            char = chr(cp)
+            folded = char
+            if not is_normalized("NFKC", char):
+                folded = normalize("NFKC", char)
+                if len(folded) != 1:
+                    folded = char
+            folded = t2s.get(folded, folded)
+            lower = folded.lower()
+            if len(lower) == 1:
+                folded = lower
+            if folded != char:
+                table[cp] = folded
+    for trad, simp in t2s.items():
+        table.setdefault(ord(trad), simp)
+    return table
+
+
+def fold(text: str) -> str:
+    """Full-width → ASCII, traditional → simplified, lowercase; same length as ``text``.
+
+    >>> fold("國務院辦公廳關於ＡＢＣ１２３")
+    '国务院办公厅关于abc123'
+    """
+    return text.translate(_fold_table())
+
+
+# ------------------------------------------------------------- 文号 and 索引号
+
+_OPEN_BRACKETS = "([{<【〔〖「『〈《⦅"
+_CLOSE_BRACKETS = ")]}>】〕〗」』〉》⦆"
+_BRACKETS = str.maketrans(
+    {**dict.fromkeys(_OPEN_BRACKETS, "〔"), **dict.fromkeys(_CLOSE_BRACKETS, "〕")}
+)
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹘﹣", "-"))
+_WHITESPACE = re.compile(r"\s+")
+
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
+_DOCNO_WHOLE = re.compile(r"(?P<issuer>.+?)〔(?P<year>\d{4})〕第?(?P<serial>\d+)号?")
+_DOCNO_IN_TEXT = re.compile(
+    rf"(?P<issuer>[{_CJK}a-zA-Z]+)\s*[{re.escape(_OPEN_BRACKETS)}]\s*(?P<year>\d{{4}})\s*"
+    rf"[{re.escape(_CLOSE_BRACKETS)}]\s*第?\s*(?P<serial>\d{{1,6}})(?!\d)(?:\s*号)?"
+)
+# Words that end the lead-in of a request ("请提供咸政发…", "文号为咸政发…"): the issuer
+# starts after the last of them. Single characters are kept to ones no issuer uses.
+_ISSUER_LEAD_IN = re.compile(
+    r".*(?:请|提供|申请|查询|查阅|查找|索取|获取|调取|依据|根据|按照|依照|参照|关于|印发|转发|"
+    r"执行|贯彻|落实|文号|文件|号为|号是|的)"
+)
+_CONJUNCTIONS = "和与及或"
+_AFTER_A_REFERENCE = "号" + _CLOSE_BRACKETS
+
+_INDEX_WHOLE = re.compile(r"[0-9A-Z]{9}(?:[0-9A-Z]{9})?/\d{4}-\d{5}")
+_INDEX_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-Za-z]{9}(?:[0-9A-Za-z]{9})?\s*/\s*\d{4}\s*-\s*\d{5}(?!\d)"
+)
+
+
+def _canonical_document_number(issuer: str, year: str, serial: str) -> str:
+    return f"{issuer.upper()}〔{year}〕{int(serial)}号"
+
+
+def normalise_document_number(text: str) -> str:
+    """The canonical form of a 文号: ``咸政发〔2009〕12号``.
+
+    Any bracket style, full-width digits, spaces, traditional characters, a missing 号,
+    a 第 before the serial and leading zeros in the serial all give the same string.
+    Text that is not shaped like a 文号 is returned folded, without spaces, with its
+    brackets made 〔〕 and its Latin letters in capitals.
+    """
+    cleaned = _WHITESPACE.sub("", fold(text)).translate(_BRACKETS)
+    match = _DOCNO_WHOLE.fullmatch(cleaned)
+    if match is None:
+        return cleaned.upper()
+    return _canonical_document_number(*match.group("issuer", "year", "serial"))
+
+
+def find_document_numbers(text: str) -> list[str]:
+    """Normalised 文号 found in free text, in order, without repeats.
+
+    >>> find_document_numbers("请提供咸政发【2009】12号文件")
+    ['咸政发〔2009〕12号']
+    """
+    folded = fold(text)
+    found: list[str] = []
+    for match in _DOCNO_IN_TEXT.finditer(folded):
+        issuer = match.group("issuer")
+        lead_in = _ISSUER_LEAD_IN.match(issuer)
+        if lead_in is not None:
+            issuer = issuer[lead_in.end() :]
+        elif match.start() > 0 and folded[match.start() - 1] in _AFTER_A_REFERENCE:
+            # "…1号和咸政发〔2009〕12号": a list of numbers, not an issuer called 和咸政发.
+            issuer = issuer.lstrip(_CONJUNCTIONS)
+        if not issuer:
+            continue
+        number = _canonical_document_number(issuer, *match.group("year", "serial"))
+        if number not in found:
+            found.append(number)
+    return found
+
+
+def looks_like_document_number(query: str) -> bool:
+    """True if the query holds a 文号 (issuer, bracketed year, serial), alone or not."""
+    return bool(find_document_numbers(query))
+
+
+def normalise_index_number(text: str) -> str:
+    """``０００014349 / 2020－00072`` → ``000014349/2020-00072``."""
+    normal = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _WHITESPACE.sub("", normal).upper()
+
+
+def looks_like_index_number(query: str) -> bool:
+    """True if the whole query is a 索引号: 9- or 18-character code, /yyyy-nnnnn."""
+    return _INDEX_WHOLE.fullmatch(normalise_index_number(query)) is not None
+
+
+def find_index_numbers(text: str) -> list[str]:
+    """Normalised 索引号 found in free text, in order, without repeats."""
+    normal = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    found: list[str] = []
+    for match in _INDEX_IN_TEXT.finditer(normal):
+        number = normalise_index_number(match.group())
+        if number not in found:
+            found.append(number)
+    return found
+
+
+# --------------------------------------------------------------------- tokenizers
+
+_HAS_ALNUM = re.compile(r"[^\W_]").search
+_BY_START = itemgetter(1)
+# Runs the bigram tokenizer works on: CJK (plus kana and hangul) for bigrams, and
+# everything else that is alphanumeric as whole tokens.
+_BIGRAM_SCRIPTS = _CJK + "\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af"
+_RUNS = re.compile(rf"([{_BIGRAM_SCRIPTS}]+)|[^\W_{_BIGRAM_SCRIPTS}]+")
+# rjieba's search mode adds the 2- and 3-character dictionary words inside a longer
+# word; longer words (5+ characters) also get their 4+-character dictionary words, so
+# 中华人民共和国 is found inside 中华人民共和国政府.
+_EXPAND_FROM = 5
+_EXPAND_MIN = 4
+
+
+@lru_cache(maxsize=65536)
+def _long_subwords(word: str) -> tuple[tuple[str, int, int], ...]:
+    """(subword, start, end) for dictionary words of 4+ characters inside ``word``."""
+    if not ("\u3400" <= word[0] <= "\u9fff" or word[0] >= "\U00020000"):
+        return ()
+    subwords = []
+    seen = set()
+    offset = 0
+    for sub in rjieba.cut_all(word):
+        size = len(sub)
+        found = word.find(sub, offset)
+        offset = found if found >= 0 else word.find(sub)
+        if size >= _EXPAND_MIN and size != len(word) and (offset, size) not in seen:
+            seen.add((offset, size))
+            subwords.append((sub, offset, offset + size))
+    return tuple(subwords)
+
+
+def _whole_value_token(token, value, text, start_pos, start_char, keeporiginal):
+    token.text = text
+    if keeporiginal:
+        token.original = text
+    token.pos = start_pos
+    token.startchar = start_char
+    token.endchar = start_char + len(value)
+    return token
+
+
+class WordTokenizer(Tokenizer):
+    """Folds, then segments words with rjieba (dictionary only, no HMM guessing).
+
+    ``mode="index"`` (or anything but ``"query"``) uses search mode: each word plus the
+    shorter dictionary words inside it, overlapping, ordered by start character.
+    ``mode="query"`` uses the plain non-overlapping cut, so an AND query asks for each
+    word once. Every emitted token gets its own position, strictly increasing; tokens
+    that are only punctuation or whitespace are dropped; digits and single Latin letters
+    are kept. Overlapping tokens make positions meaningless for phrases: quote phrases
+    against a ``BigramTokenizer`` field.
+    """
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        text = fold(value)
+        if not tokenize:
+            yield _whole_value_token(token, value, text, start_pos, start_char, keeporiginal)
+            return
+        if mode == "query":
+            words = rjieba.tokenize(text, "default", False)
+        else:
+            words = rjieba.tokenize(text, "search", False)
+            longer = [
+                (sub, start + s, start + e)
+                for word, start, end in words
+                if end - start >= _EXPAND_FROM
+                for sub, s, e in _long_subwords(word)
+            ]
+            words.extend(longer)
+            words.sort(key=_BY_START)
+        pos = start_pos
+        for word, start, end in words:
+            if not word.isalnum() and _HAS_ALNUM(word) is None:
+                continue
+            token.text = word
+            if keeporiginal:
+                token.original = word
+            token.pos = pos
+            pos += 1
+            token.startchar = start_char + start
+            token.endchar = start_char + end
+            yield token
+
+
+class BigramTokenizer(Tokenizer):
+    """Folds, then emits overlapping bigrams of CJK runs and whole non-CJK words.
+
+    Positions come from one running counter: a CJK run of n ≥ 2 characters gives n - 1
+    bigrams at consecutive positions, a lone CJK character gives itself, a Latin word or
+    number gives one token; punctuation and whitespace separate runs and give nothing.
+    Index and query mode are the same, which is what lets a quoted phrase match: 政务公开
+    is 政务/务公/公开 at consecutive positions wherever it appears.
+    """
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        text = fold(value)
+        if not tokenize:
+            yield _whole_value_token(token, value, text, start_pos, start_char, keeporiginal)
+            return
+        pos = start_pos
+        for match in _RUNS.finditer(text):
+            start, end = match.span()
+            if match.lastindex is None or end - start == 1:
+                # A Latin word, a number or a lone CJK character: one token.
+                token.text = word = match.group()
+                if keeporiginal:
+                    token.original = word
+                token.pos = pos
+                pos += 1
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+                yield token
+                continue
+            run = match.group()
+            first = start_char + start
+            shift = pos - first
+            for startchar, gram in enumerate(map(add, run, run[1:]), first):
+                token.text = gram
+                if keeporiginal:
+                    token.original = gram
+                token.pos = startchar + shift
+                token.startchar = startchar
+                token.endchar = startchar + 2
+                yield token
+            pos += end - start - 1
+
+
+def word_analyzer() -> WordTokenizer:
+    """Analyzer for ranked word search (a ``TEXT`` field's ``analyzer=``)."""
+    return WordTokenizer()
+
+
+def bigram_analyzer() -> BigramTokenizer:
+    """Analyzer for phrase search (a ``TEXT(phrase=True)`` field's ``analyzer=``)."""
+    return BigramTokenizer()
+
+
+_ANALYZERS = {"word": WordTokenizer(), "bigram": BigramTokenizer()}
+
+
+def tokens(text: str, kind: str = "word", mode: str = "index") -> list[str]:
+    """Token texts of ``text``: ``kind`` is ``"word"`` or ``"bigram"``, ``mode`` is
+    ``"index"`` or ``"query"``."""
+    try:
+        analyzer = _ANALYZERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown token kind {kind!r}; use 'word' or 'bigram'") from None
+    return [token.text for token in analyzer(text, mode=mode)]

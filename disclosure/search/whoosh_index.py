@@ -1,0 +1,240 @@
+"""The Whoosh index of the public catalogue, in generations that a rebuild swaps atomically.
+
+``<index_dir>/CURRENT`` names the live generation (a sub-folder). A rebuild writes a new
+generation beside it and replaces CURRENT in one rename, so searches keep answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import fields, highlight, index, sorting
+from whoosh import query as wq
+
+from .analysis import bigram_analyzer, word_analyzer
+from .interfaces import SearchHit, SearchQuery, SearchResult
+from .query import build, parse
+
+log = logging.getLogger(__name__)
+
+FACETS = ("organisation", "topic", "genre", "year", "disclosure_mode", "validity")
+
+
+def make_schema() -> fields.Schema:
+    words, grams = word_analyzer(), bigram_analyzer()
+    return fields.Schema(
+        item_id=fields.ID(stored=True, unique=True),
+        index_number=fields.ID(stored=True),
+        index_number_display=fields.STORED(),
+        title=fields.TEXT(analyzer=words, stored=True, phrase=False),
+        title_bg=fields.TEXT(analyzer=grams, phrase=True),
+        content=fields.TEXT(analyzer=words, stored=True, phrase=False, chars=True),
+        content_bg=fields.TEXT(analyzer=grams, phrase=True),
+        summary=fields.STORED(),
+        keywords=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
+        document_number=fields.ID(stored=False),
+        document_number_display=fields.STORED(),
+        organisation=fields.KEYWORD(),
+        organisation_code=fields.ID(stored=True),
+        organisation_name=fields.STORED(),
+        topic=fields.ID(stored=True, sortable=True),
+        genre=fields.ID(stored=True, sortable=True),
+        disclosure_mode=fields.ID(stored=True, sortable=True),
+        validity=fields.ID(stored=True, sortable=True),
+        year=fields.ID(stored=True, sortable=True),
+        published_on=fields.DATETIME(stored=True, sortable=True),
+        stamp=fields.STORED(),
+    )
+
+
+def index_document(doc: dict) -> dict:
+    """The fields Whoosh gets: the bigram fields index the same text as their word twins."""
+    return {**doc, "title_bg": doc["title"], "content_bg": doc["content"]}
+
+
+class IndexStore:
+    """Generations of the index under one folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_name(self) -> str | None:
+        try:
+            return self.pointer.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def new_generation(self) -> Path:
+        name = "gen-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.root / name
+        path.mkdir(parents=True)
+        index.create_in(str(path), make_schema())
+        return path
+
+    def swap(self, generation: Path) -> None:
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(generation.name)
+        os.replace(tmp, self.pointer)
+
+    def open(self) -> index.Index:
+        """The live generation, created empty on first use."""
+        name = self.current_name()
+        if name is None or not (self.root / name).exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            generation = self.new_generation()
+            self.swap(generation)
+            name = generation.name
+        return index.open_dir(str(self.root / name))
+
+    def remove_old(self, keep: int = 1) -> None:
+        live = self.current_name()
+        gens = sorted(p for p in self.root.glob("gen-*") if p.name != live)
+        for path in gens[: max(0, len(gens) - (keep - 1))] if keep else gens:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+class WhooshSearchIndex:
+    """Search and update the live generation. Searches may run in many threads."""
+
+    def __init__(self, store: IndexStore, pinned: index.Index | None = None) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._pinned = pinned  # a generation that is being built, not the live one
+        self._ix: index.Index | None = None
+        self._ix_name: str | None = None
+        self._searcher = None
+
+    def _index(self) -> index.Index:
+        if self._pinned is not None:
+            return self._pinned
+        name = self.store.current_name()
+        with self._lock:
+            if self._ix is None or name != self._ix_name:
+                self._ix = self.store.open()
+                self._ix_name = self.store.current_name()
+                self._searcher = None
+            return self._ix
+
+    def searcher(self):
+        """A searcher on the newest committed state (reused while nothing changes)."""
+        ix = self._index()
+        with self._lock:
+            # Not Searcher.refresh(): it fails on an index that started empty (EmptyReader).
+            if self._searcher is None or not self._searcher.up_to_date():
+                self._searcher = ix.searcher()
+            return self._searcher
+
+    # --- writing -------------------------------------------------------------------------
+
+    def apply(
+        self, documents: Iterable[dict], deletions: Iterable[str], timeout: float = 5.0
+    ) -> None:
+        """Upsert and delete in one commit. Raises whoosh LockError if another writer holds
+        the lock for longer than ``timeout``: the caller keeps its work and retries later."""
+        ix = self._index()
+        writer = ix.writer(timeout=timeout)
+        try:
+            for item_id in deletions:
+                writer.delete_by_term("item_id", item_id)
+            for doc in documents:
+                writer.update_document(**index_document(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def stamps(self) -> dict[str, str]:
+        with self._index().searcher() as s:
+            return {f["item_id"]: f.get("stamp", "") for f in s.all_stored_fields()}
+
+    # --- searching -----------------------------------------------------------------------
+
+    def search(self, query: SearchQuery, facet_limit: int = 50) -> SearchResult:
+        parsed = parse(query.q)
+        text_query = build(parsed)
+        message = "检索词过长，已截取前 200 个字符。" if parsed.truncated else None
+        filters = filter_query(query)
+        if text_query is None and filters is None:
+            if query.q.strip():
+                message = "检索词中没有可检索的文字，请换一个说法。"
+            text_query = wq.Every()
+        elif text_query is None:
+            text_query = wq.Every()
+        searcher = self.searcher()
+        kwargs = {
+            "filter": filters,
+            "groupedby": {
+                name: sorting.FieldFacet(name, allow_overlap=(name == "organisation"))
+                for name in FACETS
+            },
+            "terms": False,
+        }
+        if query.sort == "date" or isinstance(text_query, wq.Every):
+            kwargs["sortedby"] = sorting.FieldFacet("published_on", reverse=True)
+        page = searcher.search_page(text_query, query.page, pagelen=query.per_page, **kwargs)
+        results = page.results
+        results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
+        results.formatter = highlight.HtmlFormatter(tagname="em", classname="hl", between="…")
+        hits = [make_hit(hit) for hit in page]
+        facets = {
+            name: sorted(
+                ((key, len(ids)) for key, ids in results.groups(name).items() if key),
+                key=lambda kv: (-kv[1], kv[0]),
+            )[:facet_limit]
+            for name in FACETS
+        }
+        total = len(results) if results.has_exact_length() else results.estimated_length()
+        return SearchResult(total, hits, facets, query.page, query.per_page, message)
+
+
+def make_hit(hit) -> SearchHit:
+    snippet = hit.highlights("content", top=2) or ""
+    if not snippet:
+        from markupsafe import escape
+
+        snippet = str(escape((hit.get("summary") or hit.get("content") or "")[:120]))
+    published = hit.get("published_on")
+    return SearchHit(
+        index_number=hit["index_number_display"],
+        title=hit["title"],
+        document_number=hit.get("document_number_display", ""),
+        organisation=hit["organisation_code"],
+        organisation_name=hit.get("organisation_name", ""),
+        published_on=published.date().isoformat() if published else "",
+        snippet=snippet,
+    )
+
+
+def filter_query(query: SearchQuery) -> wq.Query | None:
+    terms: list[wq.Query] = []
+    if query.organisation:
+        terms.append(wq.Term("organisation", query.organisation))
+    for name in ("topic", "genre", "disclosure_mode", "validity"):
+        value = getattr(query, name)
+        if value:
+            terms.append(wq.Term(name, value))
+    if query.year:
+        terms.append(wq.Term("year", str(query.year)))
+    if query.date_from or query.date_to:
+        start = _as_datetime(query.date_from)
+        end = _as_datetime(query.date_to, end=True)
+        terms.append(wq.DateRange("published_on", start, end))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else wq.And(terms)
+
+
+def _as_datetime(value, end: bool = False):
+    if value is None:
+        return None
+    return datetime(value.year, value.month, value.day, 23 if end else 0, 59 if end else 0)
