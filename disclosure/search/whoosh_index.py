@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from markupsafe import escape
 from whoosh import fields, highlight, index, sorting
 from whoosh import query as wq
 
@@ -159,49 +160,53 @@ class WhooshSearchIndex:
 
     # --- searching -----------------------------------------------------------------------
 
-    def search(self, query: SearchQuery, facet_limit: int = 50) -> SearchResult:
+    def search(
+        self,
+        query: SearchQuery,
+        facet_limit: int = 50,
+        *,
+        facets: bool = True,
+        snippets: bool = True,
+    ) -> SearchResult:
+        """One page of hits. ``facets`` and ``snippets`` may be turned off where only the
+        ranking is wanted (the benchmark compares engines on that)."""
         parsed = parse(query.q)
         text_query = build(parsed)
         message = "检索词过长，已截取前 200 个字符。" if parsed.truncated else None
-        filters = filter_query(query)
-        if text_query is None and filters is None:
+        if text_query is None:
             if query.q.strip():
                 message = "检索词中没有可检索的文字，请换一个说法。"
             text_query = wq.Every()
-        elif text_query is None:
-            text_query = wq.Every()
-        searcher = self.searcher()
-        kwargs = {
-            "filter": filters,
-            "groupedby": {
+        kwargs: dict = {"filter": filter_query(query), "terms": False}
+        if facets:
+            kwargs["groupedby"] = {
                 name: sorting.FieldFacet(name, allow_overlap=(name == "organisation"))
                 for name in FACETS
-            },
-            "terms": False,
-        }
+            }
         if query.sort == "date" or isinstance(text_query, wq.Every):
             kwargs["sortedby"] = sorting.FieldFacet("published_on", reverse=True)
+        searcher = self.searcher()
         page = searcher.search_page(text_query, query.page, pagelen=query.per_page, **kwargs)
         results = page.results
         results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
         results.formatter = highlight.HtmlFormatter(tagname="em", classname="hl", between="…")
-        hits = [make_hit(hit) for hit in page]
-        facets = {
-            name: sorted(
-                ((key, len(ids)) for key, ids in results.groups(name).items() if key),
-                key=lambda kv: (-kv[1], kv[0]),
-            )[:facet_limit]
-            for name in FACETS
-        }
+        hits = [make_hit(hit, snippets) for hit in page]
+        counts = {}
+        if facets:
+            counts = {
+                name: sorted(
+                    ((key, len(ids)) for key, ids in results.groups(name).items() if key),
+                    key=lambda kv: (-kv[1], kv[0]),
+                )[:facet_limit]
+                for name in FACETS
+            }
         total = len(results) if results.has_exact_length() else results.estimated_length()
-        return SearchResult(total, hits, facets, query.page, query.per_page, message)
+        return SearchResult(total, hits, counts, query.page, query.per_page, message)
 
 
-def make_hit(hit) -> SearchHit:
-    snippet = hit.highlights("content", top=2) or ""
-    if not snippet:
-        from markupsafe import escape
-
+def make_hit(hit, snippets: bool = True) -> SearchHit:
+    snippet = (hit.highlights("content", top=2) or "") if snippets else ""
+    if not snippet and snippets:
         snippet = str(escape((hit.get("summary") or hit.get("content") or "")[:120]))
     published = hit.get("published_on")
     return SearchHit(
