@@ -23,6 +23,7 @@ def main(global_config, **settings):
         config.include(".catalogue")
         config.include(".files")
         config.include(".search")
+        config.include(".requests")
         config.include(".templating")
         config.include(".routes")
         config.scan(ignore=[".scripts", ".tests"])

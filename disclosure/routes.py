@@ -5,8 +5,8 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
-from .models import Attachment, CatalogueItem, Organisation
-from .security import OfficerRoot, PublicRoot, organisation_acl
+from .models import Attachment, CatalogueItem, DisclosureRequest, Organisation
+from .security import OfficerRoot, PublicRoot, organisation_acl, request_acl
 
 INDEX_NUMBER = r"{index_number:[0-9A-Za-z]{9,18}/\d{4}-\d{5}}"
 
@@ -42,6 +42,21 @@ def officer_item_factory(request) -> ItemContext:
     if item is None:
         raise HTTPNotFound()
     return ItemContext(item)
+
+
+class RequestContext:
+    """One disclosure request, for the officers of its organisation (and the city office)."""
+
+    def __init__(self, disclosure_request: DisclosureRequest) -> None:
+        self.request = disclosure_request
+        self.__acl__ = request_acl(disclosure_request.organisation_id)
+
+
+def officer_request_factory(request) -> RequestContext:
+    found = request.dbsession.get(DisclosureRequest, _int(request.matchdict["request_id"]))
+    if found is None:
+        raise HTTPNotFound()
+    return RequestContext(found)
 
 
 def public_item_factory(request) -> PublicItemContext:
@@ -84,6 +99,8 @@ def includeme(config):
     config.add_route("guide", "/organisations/{code}/guide", factory=organisation_factory)
     config.add_route("apply", "/apply")
     config.add_route("search", "/search")
+    config.add_route("request_new", "/requests/new")
+    config.add_route("request_status", "/requests/status")
 
     # officer accounts
     config.add_route("login", "/login")
@@ -111,9 +128,24 @@ def includeme(config):
         factory=officer_item_factory,
     )
     config.add_route("officer_users", "/officer/users", factory=OfficerRoot)
+    config.add_route("officer_requests", "/officer/requests", factory=OfficerRoot)
+    config.add_route("officer_request_new", "/officer/requests/new", factory=OfficerRoot)
+    config.add_route(
+        "officer_request", "/officer/requests/{request_id}", factory=officer_request_factory
+    )
+    config.add_route(
+        "officer_request_action",
+        "/officer/requests/{request_id}/{action}",
+        factory=officer_request_factory,
+    )
+    config.add_route("officer_calendar", "/officer/calendar", factory=OfficerRoot)
 
     # JSON API
     config.add_route("api_organisations", "/api/v1/organisations")
     config.add_route("api_catalogue", "/api/v1/catalogue")
     config.add_route("api_catalogue_item", "/api/v1/catalogue/{index_number:.+}")
     config.add_route("api_search", "/api/v1/search")
+    config.add_route("api_requests", "/api/v1/requests")
+    config.add_route("api_request", "/api/v1/requests/{tracking_number}")
+    config.add_route("api_due_date", "/api/v1/calendar/due-date")
+    config.add_route("api_working_days", "/api/v1/calendar/working-days")

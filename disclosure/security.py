@@ -20,6 +20,9 @@ class Permission(enum.StrEnum):
     CATALOGUE_EDIT = "catalogue:edit"  # an item of one's own organisation
     CATALOGUE_PUBLISH = "catalogue:publish"
     USERS_MANAGE = "users:manage"  # the officers of one's own organisation
+    REQUESTS_VIEW = "requests:view"  # a request of one's own organisation (the city office: all)
+    REQUESTS_HANDLE = "requests:handle"  # act on a request of one's own organisation
+    CALENDAR_MANAGE = "calendar:manage"  # load a year's holiday arrangement (the city office)
     ADMIN = "admin"  # the city office: every organisation
 
 
@@ -85,6 +88,7 @@ class OfficerRoot:
         (Allow, CITY_ADMIN, Permission.ADMIN),
         (Allow, CITY_ADMIN, Permission.USERS_MANAGE),
         (Allow, "role:org_admin", Permission.USERS_MANAGE),
+        (Allow, CITY_ADMIN, Permission.CALENDAR_MANAGE),
     ]
 
     def __init__(self, request) -> None:
@@ -102,6 +106,18 @@ def organisation_acl(organisation_id: int) -> list:
         ),
         (Allow, CITY_ADMIN, Permission.USERS_MANAGE),
         (Allow, org_admin_principal(organisation_id), Permission.USERS_MANAGE),
+    ]
+
+
+def request_acl(organisation_id: int) -> list:
+    """Officers of the organisation view and handle its requests; the city office only views."""
+    return [
+        (Allow, CITY_ADMIN, Permission.REQUESTS_VIEW),
+        (
+            Allow,
+            org_principal(organisation_id),
+            (Permission.REQUESTS_VIEW, Permission.REQUESTS_HANDLE),
+        ),
     ]
 
 

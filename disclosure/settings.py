@@ -25,7 +25,12 @@ DEFAULTS: dict[str, str] = {
     "cookie_secure": "false",
     "page_size": "20",
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
-    "search.indexer": "thread",  # thread: inside the web process; off: run `disclosure index-worker`
+    "search.indexer": "thread",
+    "requests.profile": "ogi-2019",  # the rule profile for new requests (catalog_schemas/profiles)
+    "mail.host": "localhost",
+    "mail.port": "25",
+    "mail.default_sender": "noreply@disclosure.local",
+    "public_url": "http://127.0.0.1:6543",  # thread: inside the web process; off: run `disclosure index-worker`
 }
 
 REQUIRED = ("database_url", "session_secret")

@@ -10,6 +10,14 @@ from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
 from .meta import Base  # noqa: F401
 from .organisations import Organisation  # noqa: F401
+from .requests import (  # noqa: F401
+    CalendarYear,
+    DisclosureRequest,
+    RateLimit,
+    ReminderLog,
+    RequestEvent,
+    RequestFile,
+)
 from .search import SearchOutbox  # noqa: F401
 from .users import User  # noqa: F401
 

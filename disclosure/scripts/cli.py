@@ -223,6 +223,46 @@ def cmd_index_check(env: Env, args) -> int:
     return 0 if report.ok else 1
 
 
+def _today(args) -> date:
+    return date.fromisoformat(args.today) if getattr(args, "today", None) else date.today()
+
+
+def cmd_remind(env: Env, args) -> int:
+    from ..requests.mail import mailer_from_settings
+    from ..requests.reminders import remind
+    from ..requests.services import RequestRules
+
+    db = env.session()
+    rules = RequestRules.from_settings(env.settings)
+    report = remind(db, rules, mailer_from_settings(env.settings), _today(args))
+    print(
+        f"提醒：发送 {report.mails} 封邮件，涉及 {report.cases} 件；今日已提醒跳过 {report.skipped} 件；"
+        f"逾期未补正视为放弃 {report.abandoned} 件"
+    )
+    return 0
+
+
+def cmd_calendar_load(env: Env, args) -> int:
+    from ..calendar.views import load_year
+    from ..calendar.workdays import CalendarError
+    from ..requests.services import RequestRules
+
+    db = env.session()
+    rules = RequestRules.from_settings(env.settings)
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+        year, count = load_year(db, rules, text, None, _today(args))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"错误：无法读取 {args.file}：{exc}", file=sys.stderr)
+        return 2
+    except CalendarError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    db.commit()
+    print(f"已载入 {year} 年节假日安排，重新计算了 {count} 件申请的答复期限")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="disclosure", description="政府信息公开平台命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index-check", help="检查索引中缺失或过期的条目")
     p.add_argument("config")
     p.set_defaults(func=cmd_index_check)
+    p = sub.add_parser(
+        "remind", help="向工作人员发送即将到期和已逾期申请的提醒邮件（每件每天最多一次）"
+    )
+    p.add_argument("config")
+    p.add_argument("--today", help="按此日期计算（YYYY-MM-DD，默认今天）")
+    p.set_defaults(func=cmd_remind)
+    p = sub.add_parser("calendar-load", help="载入某年的节假日安排（YAML），并重新计算暂定期限")
+    p.add_argument("config")
+    p.add_argument("file")
+    p.add_argument("--today", help="记录日期（YYYY-MM-DD，默认今天）")
+    p.set_defaults(func=cmd_calendar_load)
     return parser
 
 

@@ -1,0 +1,323 @@
+"""Working days (工作日): weekends and statutory holidays off, make-up working days (调休) on.
+
+Data, by priority (each source replaces the year entirely, never merges into it):
+
+1. the ``chinesecalendar`` package, 2004 to its last year;
+2. override files ``catalog_schemas/calendars/<year>.yaml`` (checked against the package for the
+   years it covers, and the way to ship a newly published year without a package release);
+3. arrangements the city office loads into the database, handed to the constructor or to
+   :meth:`WorkingCalendar.with_year` as dicts of the same shape as the files.
+
+A year without data counts Monday to Friday; results that touch such a year are *provisional*.
+Everything here is pure: no clock, no database.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import chinese_calendar
+import yaml
+
+ONE_DAY = timedelta(days=1)
+WEEKEND = "周末"
+WORKDAY = "工作日"
+MAKEUP_SUFFIX = "调休"
+CHINESECALENDAR_SOURCE = (
+    f"chinesecalendar {chinese_calendar.__version__}（国务院办公厅节假日安排通知）"
+)
+
+# chinesecalendar names its holidays in English; these are the names the notices use.
+_HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+_TOP_KEYS = {"year", "source", "holidays", "workdays"}
+
+
+class CalendarError(ValueError):
+    """A holiday arrangement (override file or loaded dict) is invalid."""
+
+
+@dataclass(frozen=True)
+class WorkdayResult:
+    """The outcome of :meth:`WorkingCalendar.add_working_days`."""
+
+    date: date
+    provisional: bool
+    skipped: list[tuple[date, str]] = field(default_factory=list)  # non-working days, with why
+
+
+@dataclass(frozen=True)
+class _Year:
+    year: int
+    source: str
+    holidays: Mapping[date, str]
+    workdays: Mapping[date, str]
+
+
+# -- arrangements: parsing and validation -------------------------------------------------------
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ValueError
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value)
+    raise ValueError
+
+
+def _entry_dates(entry: Any, where: str) -> tuple[list[date], dict[str, str]]:
+    """The days one entry covers, and the entry in canonical (ISO string) form."""
+    if not isinstance(entry, Mapping):
+        raise CalendarError(
+            f"{where}: 应为 {{date, name}} 或 {{from, to, name}} (must be a mapping)"
+        )
+    keys = set(entry)
+    if keys not in ({"date", "name"}, {"from", "to", "name"}):
+        raise CalendarError(
+            f"{where}: 字段应为 date+name 或 from+to+name，实际为 {sorted(map(str, keys))} "
+            f"(expected date+name or from+to+name)"
+        )
+    name = entry["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise CalendarError(f"{where}: name 不能为空 (name must be a non-empty string)")
+    name = name.strip()
+    parsed: dict[str, date] = {}
+    for key in keys - {"name"}:
+        try:
+            parsed[key] = _as_date(entry[key])
+        except ValueError:
+            raise CalendarError(
+                f"{where}: {key} 日期无效 {entry[key]!r}，应为 YYYY-MM-DD "
+                f"(invalid date, expected YYYY-MM-DD)"
+            ) from None
+    if "date" in parsed:
+        return [parsed["date"]], {"date": parsed["date"].isoformat(), "name": name}
+    start, end = parsed["from"], parsed["to"]
+    if end < start:
+        raise CalendarError(f"{where}: 结束日期 {end} 早于开始日期 {start} (to is before from)")
+    days = [start + ONE_DAY * i for i in range((end - start).days + 1)]
+    return days, {"from": start.isoformat(), "to": end.isoformat(), "name": name}
+
+
+def _expand(
+    data: Any, where: str, file_year: int | None = None
+) -> tuple[dict[str, Any], dict[date, str], dict[date, str]]:
+    """Validate an arrangement; return its canonical form and its days (holidays, workdays)."""
+    if not isinstance(data, Mapping):
+        raise CalendarError(f"{where}: 顶层必须是映射 (top level must be a mapping)")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise CalendarError(
+            f"{where}: 未知字段 {sorted(map(str, unknown))} (unknown keys; allowed: "
+            f"{', '.join(sorted(_TOP_KEYS))})"
+        )
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
+        raise CalendarError(
+            f"{where}: year 必须是年份整数 (year must be an integer year): {year!r}"
+        )
+    if file_year is not None and year != file_year:
+        raise CalendarError(
+            f"{where}: year 为 {year}，与文件名不符 (year {year} does not match the file name)"
+        )
+    source = data.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise CalendarError(
+            f"{where}: source 必填，写明发布该安排的通知 (source is required: the notice)"
+        )
+    canonical: dict[str, Any] = {"year": year, "source": source.strip()}
+    days: dict[str, dict[date, str]] = {}
+    for section in ("holidays", "workdays"):
+        entries = data.get(section, [])
+        if entries is None:
+            entries = []
+        if not isinstance(entries, list):
+            raise CalendarError(f"{where}: {section} 必须是列表 (must be a list)")
+        if section == "holidays" and not entries:
+            raise CalendarError(f"{where}: holidays 不能为空 (holidays must not be empty)")
+        found: dict[date, str] = {}
+        canonical[section] = []
+        for i, entry in enumerate(entries):
+            at = f"{where}: {section}[{i}]"
+            covered, normal = _entry_dates(entry, at)
+            for d in covered:
+                if d.year != year:
+                    raise CalendarError(
+                        f"{at}: 日期 {d} 不在 {year} 年内 (date {d} is outside year {year})"
+                    )
+                if d in found:
+                    raise CalendarError(f"{at}: 日期 {d} 重复列出 (date {d} listed twice)")
+                if section == "workdays" and d.weekday() < 5:
+                    raise CalendarError(
+                        f"{at}: {d} 本就是工作日，调休上班日应为周六或周日 "
+                        f"(a make-up working day must be a Saturday or Sunday)"
+                    )
+                found[d] = normal["name"]
+            canonical[section].append(normal)
+        days[section] = found
+    both = sorted(set(days["holidays"]) & set(days["workdays"]))
+    if both:
+        raise CalendarError(
+            f"{where}: {both[0]} 同时列为放假日和调休上班日 "
+            f"(date {both[0]} is both a holiday and a working day)"
+        )
+    return canonical, days["holidays"], days["workdays"]
+
+
+def parse_arrangement(data: dict, *, where: str = "节假日安排 (holiday arrangement)") -> dict:
+    """Validate one year's arrangement (as loaded by the city office) and return it canonical.
+
+    The result has the same shape as the input and the override files, with dates as ISO
+    strings and names stripped: JSON-safe, so it can be stored as is, and parsing it again
+    gives it back unchanged. Raises :class:`CalendarError` (Chinese, then English) naming the
+    entry at fault.
+    """
+    return _expand(data, where)[0]
+
+
+def _year_from(data: Any, where: str, file_year: int | None = None) -> _Year:
+    canonical, holidays, workdays = _expand(data, where, file_year)
+    return _Year(
+        canonical["year"],
+        canonical["source"],
+        MappingProxyType(holidays),
+        MappingProxyType(workdays),
+    )
+
+
+def load_overrides(directory: Path) -> dict[int, _Year]:
+    """Read ``<year>.yaml`` files from ``directory``; every problem names the file."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CalendarError(f"{directory}: 目录不存在 (calendar directory missing)")
+    years: dict[int, _Year] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if not (path.stem.isdigit() and len(path.stem) == 4):
+            raise CalendarError(
+                f"{path}: 文件名应为四位年份，如 2026.yaml (file name must be the year)"
+            )
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise CalendarError(f"{path}: 无法解析 (cannot parse): {exc}") from None
+        year = _year_from(data, str(path), int(path.stem))
+        years[year.year] = year
+    return years
+
+
+@functools.cache
+def _chinesecalendar_years() -> Mapping[int, _Year]:
+    first = min(chinese_calendar.holidays).year
+    last = max(chinese_calendar.holidays).year
+    holidays: dict[int, dict[date, str]] = {y: {} for y in range(first, last + 1)}
+    workdays: dict[int, dict[date, str]] = {y: {} for y in range(first, last + 1)}
+    for d, name in chinese_calendar.holidays.items():
+        holidays[d.year][d] = _HOLIDAY_NAMES.get(name, name)
+    for d, name in chinese_calendar.workdays.items():
+        workdays[d.year][d] = _HOLIDAY_NAMES.get(name, name) + MAKEUP_SUFFIX
+    return MappingProxyType(
+        {
+            y: _Year(
+                y,
+                CHINESECALENDAR_SOURCE,
+                MappingProxyType(holidays[y]),
+                MappingProxyType(workdays[y]),
+            )
+            for y in holidays
+        }
+    )
+
+
+# -- the calendar -------------------------------------------------------------------------------
+
+
+class WorkingCalendar:
+    """Which days are working days, from statutory data, override files and loaded years."""
+
+    def __init__(self, overrides_dir: Path | None = None, extra: Iterable[dict] = ()) -> None:
+        years = dict(_chinesecalendar_years())
+        if overrides_dir is not None:
+            years.update(load_overrides(Path(overrides_dir)))
+        seen: set[int] = set()
+        for i, data in enumerate(extra):
+            year = _year_from(data, f"已录入的节假日安排 (loaded arrangement) #{i + 1}")
+            if year.year in seen:
+                raise CalendarError(
+                    f"已录入的节假日安排 (loaded arrangement) #{i + 1}: {year.year} 年重复 "
+                    f"(year {year.year} loaded twice)"
+                )
+            seen.add(year.year)
+            years[year.year] = year
+        self._years: dict[int, _Year] = years
+
+    def with_year(self, arrangement: dict) -> WorkingCalendar:
+        """A new calendar with ``arrangement`` replacing whatever this one had for its year."""
+        year = _year_from(arrangement, "节假日安排 (holiday arrangement)")
+        new = object.__new__(WorkingCalendar)
+        new._years = {**self._years, year.year: year}
+        return new
+
+    def has_data(self, year: int) -> bool:
+        return year in self._years
+
+    def years(self) -> list[int]:
+        return sorted(self._years)
+
+    def source(self, year: int) -> str | None:
+        """Where this year's data comes from (the notice, or the package), None without data."""
+        data = self._years.get(year)
+        return data.source if data else None
+
+    def day_kind(self, d: date) -> tuple[bool, str]:
+        """(is it a working day, why): (False, "国庆节"), (False, "周末"), (True, "国庆节调休"),
+        (True, "工作日")."""
+        data = self._years.get(d.year)
+        if data is not None:
+            if d in data.workdays:
+                return True, data.workdays[d]
+            if d in data.holidays:
+                return False, data.holidays[d]
+        return (False, WEEKEND) if d.weekday() >= 5 else (True, WORKDAY)
+
+    def is_working_day(self, d: date) -> bool:
+        return self.day_kind(d)[0]
+
+    def add_working_days(self, start: date, n: int) -> WorkdayResult:
+        """The ``n``-th working day after ``start`` (``start`` itself is not counted)."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        d, counted, provisional = start, 0, False
+        skipped: list[tuple[date, str]] = []
+        while counted < n:
+            d += ONE_DAY
+            provisional = provisional or not self.has_data(d.year)
+            working, why = self.day_kind(d)
+            if working:
+                counted += 1
+            else:
+                skipped.append((d, why))
+        return WorkdayResult(d, provisional, skipped)
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """How many working days d with a < d <= b (0 when b <= a)."""
+        count, d = 0, a
+        while d < b:
+            d += ONE_DAY
+            count += self.is_working_day(d)
+        return count

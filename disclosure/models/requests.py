@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .meta import Base
+from .organisations import Organisation
+from .search import utcnow
+from .users import User
+
+
+class RequestStatus(enum.StrEnum):
+    RECEIVED = "received"  # 已收到
+    ACCEPTED = "accepted"  # 办理中
+    CORRECTION = "correction"  # 待补正 (Art. 30)
+    CONSULTING = "consulting"  # 征求意见中 (Art. 32/34)
+    ANSWERED = "answered"  # 已答复
+    ABANDONED = "abandoned"  # 视为放弃 (no correction in time)
+    WITHDRAWN = "withdrawn"  # 申请人撤回
+    CLOSED = "closed"  # 已办结
+
+
+STATUS_LABELS = {
+    RequestStatus.RECEIVED: "已收到",
+    RequestStatus.ACCEPTED: "办理中",
+    RequestStatus.CORRECTION: "待补正",
+    RequestStatus.CONSULTING: "征求意见中",
+    RequestStatus.ANSWERED: "已答复",
+    RequestStatus.ABANDONED: "视为放弃",
+    RequestStatus.WITHDRAWN: "已撤回",
+    RequestStatus.CLOSED: "已办结",
+}
+
+OPEN_STATUSES = (
+    RequestStatus.RECEIVED,
+    RequestStatus.ACCEPTED,
+    RequestStatus.CORRECTION,
+    RequestStatus.CONSULTING,
+)
+
+
+class DisclosureRequest(Base):
+    """A disclosure-on-request application (依申请公开). Personal data lives only here: never
+    in logs, public pages or the search index."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(32), unique=True)
+    access_code_hash: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.RECEIVED, index=True)
+    profile: Mapped[str] = mapped_column(String(20), default="ogi-2019")
+    channel: Mapped[str] = mapped_column(String(20), default="online")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    applicant_type: Mapped[str] = mapped_column(String(20))  # person | organisation
+    name: Mapped[str] = mapped_column(String(200))
+    id_type: Mapped[str] = mapped_column(String(30), default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="")
+    credit_code: Mapped[str] = mapped_column(String(18), default="")
+    legal_representative: Mapped[str] = mapped_column(String(100), default="")
+    contact_person: Mapped[str] = mapped_column(String(100), default="")
+    work_unit: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+
+    description: Mapped[str] = mapped_column(Text)
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+    index_number: Mapped[str] = mapped_column(String(40), default="")
+    delivery_form: Mapped[str] = mapped_column(String(20))
+    delivery_channel: Mapped[str] = mapped_column(String(20))
+
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    clock_events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    deadline: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the stored trail
+    correction_due_on: Mapped[date | None] = mapped_column(Date)
+    correction_deadline: Mapped[date | None] = mapped_column(Date)  # for the applicant
+    pending_extension: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome_ground: Mapped[str] = mapped_column(String(40), default="")
+    outcome_reasons: Mapped[str] = mapped_column(Text, default="")
+    report_row: Mapped[str] = mapped_column(String(20), default="")
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+    files: Mapped[list[RequestFile]] = relationship(back_populates="request")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class RequestEvent(Base):
+    """Append-only history: who, when, why, what changed."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    on: Mapped[date] = mapped_column(Date)  # the business day it happened (injectable clock)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    public_text: Mapped[str] = mapped_column(Text, default="")  # what the applicant sees
+    visible_to_applicant: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    request: Mapped[DisclosureRequest] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class RequestFile(Base):
+    """A proof-of-identity upload."""
+
+    __tablename__ = "request_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20), default="identity")
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    request: Mapped[DisclosureRequest] = relationship(back_populates="files")
+
+
+class ReminderLog(Base):
+    """At most one reminder per case per day."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("request_id", "sent_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    sent_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # due_soon | overdue
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarYear(Base):
+    """A year's holiday arrangement loaded by the city office (e.g. next year's, in November)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arrangement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RateLimit(Base):
+    """Fixed-window counters for the public status lookup (shared by every process)."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,485 @@
+"""The statutory deadline engine: when an answer is due, and why, step by step.
+
+Pure functions over data: the receipt date, a rule profile, a working-day calendar and the
+clock events recorded on the request. No clock (``today`` is an argument), no database.
+
+Counting (2019 Regulations; the 2008 ones differ only in the numbers, which the profile holds):
+
+- the day the clock starts is not counted; day 1 is the next working day (Art. 33, Art. 31);
+- the clock starts on receipt, or afresh on the latest ``restart`` (corrected request
+  received, Art. 30; the workflow also uses it for a transfer), dropping everything before;
+- a ``pause`` (consultation, Art. 32/34) excludes every working day d with
+  start < d <= end, end being the day the answer arrived, capped at the
+  ``consultation_days``-th working day after start; a pause still waiting runs to the cap;
+  overlapping pauses exclude each day once; a pause that began before the latest restart is
+  ignored (the restart starts a new clock; record a new pause if the consultation goes on);
+- one ``extension`` of at most ``extension_days``, decided no later than the due date it
+  extends; an extension decided before the latest restart belonged to the old clock and is
+  ignored (a new one may be granted on the new clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..calendar.profiles import Profile
+from ..calendar.workdays import ONE_DAY, WEEKEND, WORKDAY, WorkingCalendar
+
+EVENT_KINDS = ("restart", "pause", "extension")
+_EVENT_LABELS = {"restart": "重新计算", "pause": "征求意见", "extension": "延期"}
+
+
+class DeadlineError(ValueError):
+    """The clock events cannot be applied (message in Chinese, for the officer)."""
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _zh(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _from_iso(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """Something that changes the clock, as recorded on the request.
+
+    ``restart``: ``start`` = the day the corrected request was received (Art. 30).
+    ``pause``: ``start`` = the day the consultation letter was sent (the clock stops after this
+    day); ``end`` = the day the answer arrived, None while waiting (Art. 32/34).
+    ``extension``: ``start`` = the day it was decided; ``days`` = working days granted.
+    ``note`` (optional) replaces the default wording of a restart in the trail.
+    """
+
+    kind: str
+    start: date
+    end: date | None = None
+    days: int | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise DeadlineError(
+                f"未知的期限事件类型 {self.kind!r}（应为 {'、'.join(EVENT_KINDS)}）"
+            )
+        label = _EVENT_LABELS[self.kind]
+        if not _is_date(self.start) or (self.end is not None and not _is_date(self.end)):
+            raise DeadlineError(f"{label}：日期无效")
+        if self.kind != "pause" and self.end is not None:
+            raise DeadlineError(f"{label}：不应有结束日期")
+        if self.kind != "extension" and self.days is not None:
+            raise DeadlineError(f"{label}：不应有天数")
+        if self.kind == "pause" and self.end is not None and self.end < self.start:
+            raise DeadlineError(f"征求意见：收到答复日期 {self.end} 早于发函日期 {self.start}")
+        if self.kind == "extension" and (
+            isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1
+        ):
+            raise DeadlineError("延期：延长的工作日数应为正整数")
+
+
+@dataclass(frozen=True)
+class TrailStep:
+    """One line of the explanation. ``text`` is for the officer; ``public_text`` (None: officer
+    only) is the plain sentence the applicant sees."""
+
+    kind: str  # receipt, correction_notice, restart, pause, pause_ignored, pause_late,
+    # extension, extension_ignored, holiday, makeup_workday, weekends, provisional, due
+    date: date | None
+    text: str
+    article: str = ""
+    end: date | None = None
+    public_text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "date": _iso(self.date),
+            "end": _iso(self.end),
+            "text": self.text,
+            "article": self.article,
+            "public_text": self.public_text,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrailStep:
+        return cls(
+            kind=data["kind"],
+            date=_from_iso(data.get("date")),
+            text=data["text"],
+            article=data.get("article", ""),
+            end=_from_iso(data.get("end")),
+            public_text=data.get("public_text"),
+        )
+
+
+@dataclass(frozen=True)
+class DueResult:
+    due_on: date
+    provisional: bool  # a year without holiday data was reached: recompute when it is published
+    trail: list[TrailStep]
+    correction_due_on: date | None  # last day to send the correction notice; None: no fixed limit
+    paused_days: int  # working days excluded by consultations
+    clock_start: date  # receipt, or the latest restart
+    total_days: int  # answer days plus any extension
+    awaiting_consultation: bool = False  # an open pause counts to its cap: may come earlier
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due_on": self.due_on.isoformat(),
+            "provisional": self.provisional,
+            "trail": [step.to_dict() for step in self.trail],
+            "correction_due_on": _iso(self.correction_due_on),
+            "paused_days": self.paused_days,
+            "clock_start": self.clock_start.isoformat(),
+            "total_days": self.total_days,
+            "awaiting_consultation": self.awaiting_consultation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DueResult:
+        return cls(
+            due_on=date.fromisoformat(data["due_on"]),
+            provisional=data["provisional"],
+            trail=[TrailStep.from_dict(step) for step in data["trail"]],
+            correction_due_on=_from_iso(data.get("correction_due_on")),
+            paused_days=data["paused_days"],
+            clock_start=date.fromisoformat(data["clock_start"]),
+            total_days=data["total_days"],
+            awaiting_consultation=data.get("awaiting_consultation", False),
+        )
+
+
+@dataclass(frozen=True)
+class _Pause:
+    event: ClockEvent
+    end: date  # the last day excluded: the answer day, or the cap
+    cap: date
+    days: tuple[date, ...]  # the working days excluded
+
+
+def _count(calendar: WorkingCalendar, start: date, n: int, excluded: set[date]) -> date:
+    """The n-th working day after start that is not excluded."""
+    d, counted = start, 0
+    while counted < n:
+        d += ONE_DAY
+        if d not in excluded and calendar.is_working_day(d):
+            counted += 1
+    return d
+
+
+def _working_days(calendar: WorkingCalendar, a: date, b: date) -> tuple[date, ...]:
+    """Working days d with a < d <= b."""
+    return tuple(
+        a + ONE_DAY * i
+        for i in range(1, (b - a).days + 1)
+        if calendar.is_working_day(a + ONE_DAY * i)
+    )
+
+
+def _span(first: date, last: date) -> str:
+    return str(first) if first == last else f"{first} 至 {last}"
+
+
+def _zh_span(first: date, last: date) -> str:
+    return _zh(first) if first == last else f"{_zh(first)}至{_zh(last)}"
+
+
+def _calendar_steps(calendar: WorkingCalendar, start: date, end: date) -> list[TrailStep]:
+    """For (start, end]: each holiday block skipped, each make-up day counted, the weekends."""
+    steps: list[TrailStep] = []
+    blocks: list[list[Any]] = []  # [name, first, last]: consecutive days off for one reason
+    weekends = 0
+    d = start
+    while d < end:
+        d += ONE_DAY
+        working, why = calendar.day_kind(d)
+        if working:
+            if why != WORKDAY:
+                steps.append(
+                    TrailStep(
+                        "makeup_workday",
+                        d,
+                        f"{d}（{why}）为工作日，计入期限",
+                        public_text=f"{_zh(d)}为{why}上班日，计入答复期限。",
+                    )
+                )
+        elif why == WEEKEND:
+            weekends += 1
+        elif blocks and blocks[-1][0] == why and blocks[-1][2] + ONE_DAY == d:
+            blocks[-1][2] = d
+        else:
+            blocks.append([why, d, d])
+    for name, first, last in blocks:
+        steps.append(
+            TrailStep(
+                "holiday",
+                first,
+                f"跳过{name} {_span(first, last)}",
+                end=last,
+                public_text=f"{name}假期（{_zh_span(first, last)}）不计入答复期限。",
+            )
+        )
+    steps.sort(key=lambda s: s.date or end)
+    if weekends:
+        steps.append(TrailStep("weekends", None, f"其间周末 {weekends} 天不计入"))
+    return steps
+
+
+def _missing_years(calendar: WorkingCalendar, windows: list[tuple[date, date]]) -> list[int]:
+    """Years without holiday data that some day d in a window (a, b] falls in."""
+    years = {y for a, b in windows if b > a for y in range((a + ONE_DAY).year, b.year + 1)}
+    return sorted(y for y in years if not calendar.has_data(y))
+
+
+def _provisional_text(calendar: WorkingCalendar, year: int) -> str:
+    known = calendar.years()
+    if known and year > known[-1]:
+        return f"{year}年节假日安排尚未发布，按周一至周五计算，为暂定日期，发布后将重新计算"
+    return f"系统中没有{year}年节假日安排，按周一至周五计算，为暂定日期，录入后将重新计算"
+
+
+def compute_due(
+    received_on: date,
+    profile: Profile,
+    calendar: WorkingCalendar,
+    events: Sequence[ClockEvent] = (),
+) -> DueResult:
+    """The answer's due date under ``profile``, with the trail that explains it."""
+    if not _is_date(received_on):
+        raise DeadlineError("收到申请日期无效")
+    events = list(events)
+    for e in events:
+        if e.start < received_on:
+            raise DeadlineError(
+                f"{_EVENT_LABELS[e.kind]}日期 {e.start} 早于收到申请之日 {received_on}"
+            )
+    restarts = sorted((e for e in events if e.kind == "restart"), key=lambda e: e.start)
+    clock_start = restarts[-1].start if restarts else received_on
+
+    extensions = sorted((e for e in events if e.kind == "extension"), key=lambda e: e.start)
+    for x in extensions:
+        assert x.days is not None
+        if x.days > profile.extension_days:
+            raise DeadlineError(
+                f"延期 {x.days} 个工作日超过最长 {profile.extension_days} 个工作日"
+                f"（{profile.extension_article}）"
+            )
+    live_extensions = [x for x in extensions if x.start >= clock_start]
+    if len(live_extensions) > 1:
+        raise DeadlineError(f"答复期限只能延长一次（{profile.extension_article}）")
+    extension = live_extensions[0] if live_extensions else None
+
+    pauses = sorted(
+        (e for e in events if e.kind == "pause"), key=lambda e: (e.start, e.end or date.max)
+    )
+    windows: list[_Pause] = []
+    for p in pauses:
+        if p.start < clock_start:
+            continue
+        cap = calendar.add_working_days(p.start, profile.consultation_days).date
+        end = cap if p.end is None else min(p.end, cap)
+        windows.append(_Pause(p, end, cap, _working_days(calendar, p.start, end)))
+    excluded = {d for w in windows for d in w.days}
+
+    due = _count(calendar, clock_start, profile.answer_days, excluded)
+    total = profile.answer_days
+    if extension is not None:
+        assert extension.days is not None
+        if extension.start > due:
+            raise DeadlineError(
+                f"延期决定日期 {extension.start} 晚于答复期限 {due}：期限届满后不能延长"
+            )
+        total += extension.days
+        due = _count(calendar, clock_start, total, excluded)
+    paused_days = sum(1 for d in excluded if d <= due)
+
+    correction_due_on = None
+    if profile.correction_notice_days is not None:
+        correction_due_on = calendar.add_working_days(
+            received_on, profile.correction_notice_days
+        ).date
+
+    spans = [(clock_start, due)] + [(w.event.start, w.end) for w in windows]
+    if correction_due_on is not None:
+        spans.append((received_on, correction_due_on))
+    missing = _missing_years(calendar, spans)
+    provisional = bool(missing)
+    awaiting = any(w.event.end is None and w.event.start < due for w in windows)
+
+    # -- the trail ---------------------------------------------------------------------------
+    head = [
+        TrailStep(
+            "receipt",
+            received_on,
+            f"{received_on} 收到申请（当日不计入）",
+            profile.answer_article,
+            public_text=f"{_zh(received_on)}收到您的申请，收到当日不计入答复期限。",
+        )
+    ]
+    if correction_due_on is not None:
+        head.append(
+            TrailStep(
+                "correction_notice",
+                correction_due_on,
+                f"如需补正，应于 {correction_due_on} 前一次性告知申请人"
+                f"（收到申请后第{profile.correction_notice_days}个工作日）",
+                profile.correction_article,
+            )
+        )
+    else:
+        head.append(
+            TrailStep(
+                "correction_notice",
+                None,
+                "如需补正，应一次性告知申请人需更改、补充的事项（未规定具体工作日数）",
+                profile.correction_article,
+            )
+        )
+
+    middle: list[TrailStep] = []
+    for i, r in enumerate(restarts):
+        later = "；其后又重新计算" if i < len(restarts) - 1 else ""
+        if r.note:
+            text, article = f"{r.start} {r.note}，期限重新计算{later}", ""
+            public = f"{_zh(r.start)}{r.note}，答复期限自次日起重新计算。"
+        else:
+            text = (
+                f"{r.start} 收到补正后的申请，期限重新计算（{profile.correction_article}）{later}"
+            )
+            article = profile.correction_article
+            public = f"{_zh(r.start)}收到您补正后的申请，答复期限自次日起重新计算。"
+        middle.append(TrailStep("restart", r.start, text, article, public_text=public))
+    for p in pauses:
+        if p.start < clock_start:
+            middle.append(
+                TrailStep(
+                    "pause_ignored",
+                    p.start,
+                    f"{p.start} 发函征求意见早于 {clock_start} 重新计算，该期间不予扣除",
+                    profile.consultation_article,
+                )
+            )
+    for w in windows:
+        middle.append(_pause_step(w, due, profile))
+    for x in extensions:
+        assert x.days is not None
+        if x is extension:
+            middle.append(
+                TrailStep(
+                    "extension",
+                    x.start,
+                    f"{x.start} 经政府信息公开工作机构负责人同意，延长答复期限 {x.days} 个工作日"
+                    f"并告知申请人（{profile.extension_article}）",
+                    profile.extension_article,
+                    public_text=f"经政府信息公开工作机构负责人同意，答复期限延长{x.days}个工作日。",
+                )
+            )
+        else:
+            middle.append(
+                TrailStep(
+                    "extension_ignored",
+                    x.start,
+                    f"{x.start} 的延期早于 {clock_start} 重新计算，不再适用",
+                    profile.extension_article,
+                )
+            )
+    calendar_steps = _calendar_steps(calendar, clock_start, due)
+    middle += [s for s in calendar_steps if s.date is not None]
+    middle.sort(key=lambda s: s.date or due)  # stable: same-day steps keep the order above
+    tail = [s for s in calendar_steps if s.date is None]
+    for year in missing:
+        text = _provisional_text(calendar, year)
+        tail.append(TrailStep("provisional", date(year, 1, 1), text, public_text=text + "。"))
+
+    detail = []
+    if extension is not None:
+        detail.append(f"{profile.answer_days} 个工作日加延长 {extension.days} 个工作日")
+    if paused_days:
+        overlap = sum(len(w.days) for w in windows if w.event.start < due) != paused_days
+        detail.append(
+            f"已扣除征求意见期间 {paused_days} 个工作日"
+            + ("（重叠部分只扣除一次）" if overlap else "")
+        )
+    articles = [profile.answer_article]
+    if extension is not None and profile.extension_article not in articles:
+        articles.append(profile.extension_article)
+    mark = "（暂定）" if provisional else ""
+    tail.append(
+        TrailStep(
+            "due",
+            due,
+            f"第{total}个工作日为 {due}{mark}" + (f"（{'；'.join(detail)}）" if detail else ""),
+            "、".join(articles),
+            public_text=f"答复期限至{_zh(due)}{mark}。",
+        )
+    )
+    return DueResult(
+        due_on=due,
+        provisional=provisional,
+        trail=head + middle + tail,
+        correction_due_on=correction_due_on,
+        paused_days=paused_days,
+        clock_start=clock_start,
+        total_days=total,
+        awaiting_consultation=awaiting,
+    )
+
+
+def _pause_step(w: _Pause, due: date, profile: Profile) -> TrailStep:
+    p, article, limit = w.event, profile.consultation_article, profile.consultation_days
+    if p.start >= due:
+        return TrailStep(
+            "pause_late",
+            p.start,
+            f"{p.start} 发函征求意见，答复期限已于 {due} 届满，不影响期限",
+            article,
+            end=w.end,
+        )
+    if p.end is None:
+        answer = f"尚未收到答复，暂按最长 {limit} 个工作日（至 {w.cap}）计算"
+    elif p.end > w.cap:
+        answer = f"{p.end} 收到答复，超过 {limit} 个工作日（{w.cap} 之后）的部分不予扣除"
+    else:
+        answer = f"{p.end} 收到答复"
+    first = p.start + ONE_DAY
+    if w.end < first:
+        text = f"{p.start} 发函征求意见，当日收到答复，不影响期限"
+        public = None
+    else:
+        text = (
+            f"{p.start} 发函征求意见，{answer}；征求意见期间 {_span(first, w.end)} "
+            f"不计算在内，共 {len(w.days)} 个工作日（{article}）"
+        )
+        public = (
+            f"因需征求第三方或有关机关的意见，{_zh_span(first, w.end)}期间"
+            f"（共{len(w.days)}个工作日）不计算在答复期限内"
+            + ("；尚未收到意见，暂按最长期限计算" if p.end is None else "")
+            + "。"
+        )
+    return TrailStep("pause", p.start, text, article, end=w.end, public_text=public)
+
+
+def public_trail(result: DueResult) -> list[str]:
+    """The plain sentences the applicant sees, in order."""
+    return [step.public_text for step in result.trail if step.public_text]
+
+
+def overdue(due_on: date, today: date) -> bool:
+    return today > due_on
+
+
+def due_soon(due_on: date, today: date, calendar: WorkingCalendar, within: int = 3) -> bool:
+    """Not overdue, and at most ``within`` working days left (the due day itself counts)."""
+    return not overdue(due_on, today) and calendar.working_days_between(today, due_on) <= within
