@@ -6,13 +6,12 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import CatalogueItem, CatalogueItemVersion, IndexSerial, Organisation, User
 from ..models.catalogue import PUBLIC_STATUSES, ItemStatus, VersionState
+from ..models.counters import take_next
 from .registry import CatalogueSchema
 
 COLUMN_FIELDS = {
@@ -184,34 +183,8 @@ class CatalogueService:
         return version
 
     def next_serial(self, organisation_id: int, year: int, at_least: int = 0) -> int:
-        """Atomically take the next 索引号 serial for an organisation and year.
-
-        The UPDATE ... RETURNING holds the counter row's lock until commit, so parallel
-        publishers queue on it and never share a number (PostgreSQL); SQLite serialises writers.
-        """
-        insert = pg_insert if self.db.get_bind().dialect.name == "postgresql" else sqlite_insert
-        self.db.execute(
-            insert(IndexSerial)
-            .values(organisation_id=organisation_id, year=year, last_serial=0)
-            .on_conflict_do_nothing()
-        )
-        new_value = IndexSerial.last_serial + 1
-        if at_least:
-            new_value = (
-                func.max(IndexSerial.last_serial, at_least)
-                if self._sqlite
-                else func.greatest(IndexSerial.last_serial, at_least)
-            )
-        return self.db.execute(
-            update(IndexSerial)
-            .where(IndexSerial.organisation_id == organisation_id, IndexSerial.year == year)
-            .values(last_serial=new_value)
-            .returning(IndexSerial.last_serial)
-        ).scalar_one()
-
-    @property
-    def _sqlite(self) -> bool:
-        return self.db.get_bind().dialect.name == "sqlite"
+        """Atomically take the next 索引号 serial for an organisation and year."""
+        return take_next(self.db, IndexSerial, organisation_id, year, at_least)
 
     def reserve_index_number(self, item: CatalogueItem, index_number: str) -> None:
         """Use an imported 索引号 and move the counter past it so it is never handed out again."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base
+
+if TYPE_CHECKING:
+    from .letters import Letter
 from .organisations import Organisation
 from .search import utcnow
 from .users import User
@@ -111,6 +114,7 @@ class DisclosureRequest(Base):
         back_populates="request", order_by="RequestEvent.id"
     )
     files: Mapped[list[RequestFile]] = relationship(back_populates="request")
+    letters: Mapped[list[Letter]] = relationship(back_populates="request", order_by="Letter.id")
 
     __mapper_args__ = {"version_id_col": lock_version}
 

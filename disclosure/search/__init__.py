@@ -3,7 +3,6 @@
 import atexit
 
 from .. import settings as s
-from . import outbox  # noqa: F401  (registers the after-flush listener)
 from .indexer import Indexer, IndexerThread
 from .interfaces import ISearchIndex
 from .whoosh_index import IndexStore, WhooshSearchIndex

@@ -177,7 +177,9 @@ class WhooshSearchIndex:
             if query.q.strip():
                 message = "检索词中没有可检索的文字，请换一个说法。"
             text_query = wq.Every()
-        kwargs: dict = {"filter": filter_query(query), "terms": False}
+        # optimize=False: score every match in one pass, which also counts them; the block-skipping
+        # optimisation would need a second full pass just to count the total.
+        kwargs: dict = {"filter": filter_query(query), "terms": False, "optimize": False}
         if facets:
             kwargs["groupedby"] = {
                 name: sorting.FieldFacet(name, allow_overlap=(name == "organisation"))

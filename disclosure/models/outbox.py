@@ -1,4 +1,7 @@
-"""Every catalogue change writes an outbox row in the same database transaction."""
+"""Every catalogue change writes a search outbox row in the same database transaction.
+
+Registered when ``disclosure.models`` is imported, so every writer (web, command line, tests)
+records its changes, whether or not the search package is loaded."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from itertools import chain
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
-from ..models import Attachment, CatalogueItem, SearchOutbox
-from ..models.search import utcnow
+from .catalogue import Attachment, CatalogueItem
+from .search import SearchOutbox, utcnow
 
 
 def changed_item_ids(session: Session) -> set[int]:
