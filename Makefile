@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup test lint clean
+.PHONY: run setup test lint clean fonts
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,23 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e '.[testing]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) fonts
 
-var/demo.loaded: $(STAMP)
+# The letters embed a TrueType CJK font (Debian fonts-wqy-zenhei). Without it they fall back to
+# the built-in STSong-Light, which is not embedded, and the app logs a warning.
+FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+fonts:
+	@if [ ! -f $(FONT) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing fonts-wqy-zenhei (CJK font for letters)"; \
+			(apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1)) \
+				|| echo "warning: could not install fonts-wqy-zenhei; letters will use STSong-Light"; \
+		else \
+			echo "warning: $(FONT) missing; run 'sudo apt-get install fonts-wqy-zenhei' (letters fall back to STSong-Light)"; \
+		fi; \
+	fi
+
+var/demo.loaded: $(STAMP) fonts
 	mkdir -p var
 	$(BIN)/disclosure initdb development.ini
 	$(BIN)/disclosure load-demo development.ini
@@ -29,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check disclosure tests $(wildcard bench)
 	$(BIN)/ruff format --check disclosure tests $(wildcard bench)
 
-test: $(STAMP) lint
+test: $(STAMP) fonts lint
 	mkdir -p var
 	$(BIN)/pytest -q -p no:cacheprovider
 	$(BIN)/python -m disclosure.scripts.alembic_check sqlite

@@ -24,6 +24,7 @@ def main(global_config, **settings):
         config.include(".files")
         config.include(".search")
         config.include(".requests")
+        config.include(".letters")
         config.include(".templating")
         config.include(".routes")
         config.scan(ignore=[".scripts", ".tests"])

@@ -101,6 +101,7 @@ def includeme(config):
     config.add_route("search", "/search")
     config.add_route("request_new", "/requests/new")
     config.add_route("request_status", "/requests/status")
+    config.add_route("request_letter", "/requests/status/letter")
 
     # officer accounts
     config.add_route("login", "/login")
@@ -134,6 +135,21 @@ def includeme(config):
         "officer_request", "/officer/requests/{request_id}", factory=officer_request_factory
     )
     config.add_route(
+        "officer_letter_preview",
+        "/officer/requests/{request_id}/letters/preview",
+        factory=officer_request_factory,
+    )
+    config.add_route(
+        "officer_letter_issue",
+        "/officer/requests/{request_id}/letters",
+        factory=officer_request_factory,
+    )
+    config.add_route(
+        "officer_letter",
+        "/officer/requests/{request_id}/letters/{letter_id}",
+        factory=officer_request_factory,
+    )
+    config.add_route(
         "officer_request_action",
         "/officer/requests/{request_id}/{action}",
         factory=officer_request_factory,
@@ -147,5 +163,7 @@ def includeme(config):
     config.add_route("api_search", "/api/v1/search")
     config.add_route("api_requests", "/api/v1/requests")
     config.add_route("api_request", "/api/v1/requests/{tracking_number}")
+    config.add_route("api_request_letters", "/api/v1/requests/{tracking_number}/letters")
+    config.add_route("api_request_letter", "/api/v1/requests/{tracking_number}/letters/{letter_id}")
     config.add_route("api_due_date", "/api/v1/calendar/due-date")
     config.add_route("api_working_days", "/api/v1/calendar/working-days")

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, str] = {
     "mail.host": "localhost",
     "mail.port": "25",
     "mail.default_sender": "noreply@disclosure.local",
-    "public_url": "http://127.0.0.1:6543",  # thread: inside the web process; off: run `disclosure index-worker`
+    "letters.font": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # TrueType CJK, embedded  # thread: inside the web process; off: run `disclosure index-worker`
 }
 
 REQUIRED = ("database_url", "session_secret")

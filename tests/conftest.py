@@ -170,6 +170,16 @@ def orgs(dbsession):
 
 
 @pytest.fixture
+def civil(orgs):
+    return next(o for o in orgs.orgs if o.category_tree == "civil_affairs")
+
+
+@pytest.fixture
+def police(orgs):
+    return next(o for o in orgs.orgs if o.category_tree == "public_security")
+
+
+@pytest.fixture
 def make_user(dbsession):
     def make(org, role="officer", email=None):
         email = email or f"{role}.{uuid.uuid4().hex[:8]}@example.gov.cn"

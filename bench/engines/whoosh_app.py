@@ -39,6 +39,7 @@ def corpus_document(item: dict) -> dict:
 class WhooshAppEngine:
     name = "whoosh_app"
     procs = 2  # this machine has 2 cores; `disclosure reindex --procs 2` does the same
+    limitmb = 1024  # per process: fewer spills of Whoosh's posting pool to disk
     facets = False  # the other engines compute no facet counts or snippets either
 
     def __init__(self) -> None:
@@ -49,7 +50,7 @@ class WhooshAppEngine:
         generation = store.new_generation()
         store.swap(generation)
         ix = index.open_dir(str(generation))
-        writer = ix.writer(procs=self.procs, limitmb=256, multisegment=self.procs > 1)
+        writer = ix.writer(procs=self.procs, limitmb=self.limitmb, multisegment=self.procs > 1)
         for item in items:
             writer.add_document(**index_document(corpus_document(item)))
         writer.commit()

@@ -10,7 +10,7 @@ import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import settings as s
 from ..boundary import error_response
@@ -20,6 +20,7 @@ from ..files.sniff import ALLOWED_EXTENSIONS, UploadRejected, check_upload
 from ..models import Attachment, CatalogueItem
 from ..models.catalogue import STATUS_LABELS, ItemStatus
 from ..models.users import Role
+from ..pagination import paginate
 from ..security import Permission
 from .forms import item_schema, normalise
 from .services import CatalogueError
@@ -76,23 +77,12 @@ def dashboard(request):
         query = query.where(CatalogueItem.status == status)
     elif status == "pending":
         query = query.where(CatalogueItem.has_draft.is_(True))
-    try:
-        page = max(1, min(int(request.GET.get("page", 1)), 100000))
-    except ValueError:
-        page = 1
-    total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(
-        request.dbsession.scalars(
-            query.order_by(CatalogueItem.updated_at.desc(), CatalogueItem.id.desc())
-            .offset((page - 1) * PER_PAGE)
-            .limit(PER_PAGE)
-        )
-    )
+    found = paginate(request, query, CatalogueItem.updated_at.desc(), CatalogueItem.id.desc())
     return {
-        "items": items,
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // PER_PAGE)),
+        "items": found.rows,
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
         "status": status,
         "status_labels": STATUS_LABELS,
         "selected_org": selected,

@@ -23,6 +23,9 @@ class Organisation(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     category_tree: Mapped[str] = mapped_column(String(50), default="generic")
     guide: Mapped[str] = mapped_column(Text, default="")
+    # Where an applicant asks for reconsideration of this body's decisions; empty: the rule in
+    # letters.services.reconsideration_body (the government at the same level since 2024).
+    reconsideration_body: Mapped[str] = mapped_column(String(200), default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 

@@ -7,8 +7,6 @@ from sqlalchemy.orm import Session
 
 from ..models import Organisation
 
-FIELDS = ("name", "short_name", "kind", "category_tree", "guide")
-
 
 def load_organisations(db: Session, tree: dict) -> tuple[int, int]:
     """Insert or update every node, matched by code. Returns (created, updated)."""
@@ -24,6 +22,7 @@ def load_organisations(db: Session, tree: dict) -> tuple[int, int]:
             "kind": node["kind"],
             "category_tree": node.get("category_tree", "generic"),
             "guide": (node.get("guide") or "").strip(),
+            "reconsideration_body": node.get("reconsideration_body") or "",
         }
         org = existing.get(code)
         if org is None:

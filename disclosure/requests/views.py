@@ -12,7 +12,7 @@ import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import settings as s
 from ..boundary import error_response
@@ -22,6 +22,7 @@ from ..files.sniff import UploadRejected, check_upload
 from ..models import DisclosureRequest, RequestFile
 from ..models.requests import OPEN_STATUSES, STATUS_LABELS
 from ..models.users import Role
+from ..pagination import paginate
 from ..security import Permission
 from . import services
 from .deadlines import due_soon, overdue, public_trail
@@ -388,18 +389,8 @@ def dashboard(request):
         )
     elif status in STATUS_LABELS:
         query = query.where(DisclosureRequest.status == status)
-    try:
-        page = max(1, min(int(request.GET.get("page", 1)), 100000))
-    except ValueError:
-        page = 1
-    total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(
-        request.dbsession.scalars(
-            query.order_by(DisclosureRequest.due_on, DisclosureRequest.id)
-            .offset((page - 1) * PER_PAGE)
-            .limit(PER_PAGE)
-        )
-    )
+    found = paginate(request, query, DisclosureRequest.due_on, DisclosureRequest.id)
+    rows = found.rows
     calendar = rules(request).calendar(request.dbsession)
     marks = {
         r.id: (
@@ -416,9 +407,9 @@ def dashboard(request):
     return {
         "rows": rows,
         "marks": marks,
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // PER_PAGE)),
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
         "status": status,
         "status_labels": STATUS_LABELS,
         "mask": mask,

@@ -293,7 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index_worker)
     p = sub.add_parser("reindex", help="从数据库重建检索索引并切换（重建期间检索照常）")
     p.add_argument("config")
-    p.add_argument("--procs", type=int, default=1, help="并行进程数")
+    p.add_argument(
+        "--procs", type=int, default=min(2, os.cpu_count() or 1), help="并行进程数（默认 2）"
+    )
+    p.add_argument("--limitmb", type=int, default=1024, help="每个进程的索引缓冲内存（MB）")
     p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("index-check", help="检查索引中缺失或过期的条目")
     p.add_argument("config")

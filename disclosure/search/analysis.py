@@ -124,6 +124,9 @@ _DOCNO_IN_TEXT = re.compile(
     rf"(?P<issuer>[{_CJK}a-zA-Z]+)\s*[{re.escape(_OPEN_BRACKETS)}]\s*(?P<year>\d{{4}})\s*"
     rf"[{re.escape(_CLOSE_BRACKETS)}]\s*第?\s*(?P<serial>\d{{1,6}})(?!\d)(?:\s*号)?"
 )
+# Orders (令) are numbered without a year: 国务院令第711号, 陕西省人民政府令第12号.
+_ORDER_WHOLE = re.compile(r"(?P<issuer>.+?令)第?(?P<serial>\d+)号?")
+_ORDER_IN_TEXT = re.compile(rf"(?P<issuer>[{_CJK}]+令)\s*第\s*(?P<serial>\d{{1,6}})(?!\d)\s*号")
 # Words that end the lead-in of a request ("请提供咸政发…", "文号为咸政发…"): the issuer
 # starts after the last of them. Single characters are kept to ones no issuer uses.
 _ISSUER_LEAD_IN = re.compile(
@@ -153,9 +156,12 @@ def normalise_document_number(text: str) -> str:
     """
     cleaned = _WHITESPACE.sub("", fold(text)).translate(_BRACKETS)
     match = _DOCNO_WHOLE.fullmatch(cleaned)
-    if match is None:
-        return cleaned.upper()
-    return _canonical_document_number(*match.group("issuer", "year", "serial"))
+    if match is not None:
+        return _canonical_document_number(*match.group("issuer", "year", "serial"))
+    order = _ORDER_WHOLE.fullmatch(cleaned)
+    if order is not None:
+        return f"{order.group('issuer')}第{int(order.group('serial'))}号"
+    return cleaned.upper()
 
 
 def find_document_numbers(text: str) -> list[str]:
@@ -177,6 +183,16 @@ def find_document_numbers(text: str) -> list[str]:
         if not issuer:
             continue
         number = _canonical_document_number(issuer, *match.group("year", "serial"))
+        if number not in found:
+            found.append(number)
+    for match in _ORDER_IN_TEXT.finditer(folded):
+        issuer = match.group("issuer")
+        lead_in = _ISSUER_LEAD_IN.match(issuer[:-1])
+        if lead_in is not None:
+            issuer = issuer[lead_in.end() :]
+        if len(issuer) < 2:
+            continue
+        number = f"{issuer}第{int(match.group('serial'))}号"
         if number not in found:
             found.append(number)
     return found

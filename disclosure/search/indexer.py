@@ -165,7 +165,7 @@ def rebuild(
     progress: Callable[[int], None] | None = None,
     total: Callable[[int], None] | None = None,
     procs: int = 1,
-    limitmb: int = 256,
+    limitmb: int = 1024,
     batch: int = BATCH,
 ) -> RebuildReport:
     """Build a new generation from the database and swap it in; the old one keeps answering

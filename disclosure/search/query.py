@@ -16,6 +16,7 @@ from whoosh import query as wq
 from .analysis import (
     find_document_numbers,
     looks_like_index_number,
+    normalise_document_number,
     normalise_index_number,
     tokens,
 )
@@ -48,6 +49,8 @@ def parse(text: str) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
         text, parsed.truncated = text[:MAX_QUERY_CHARS], True
     parsed.document_numbers = find_document_numbers(text)
+    if parsed.document_numbers == [normalise_document_number(text)]:
+        return parsed  # the query is just a 文号: match it alone, in document order
     text = QUOTES.sub('"', text)
     parsed.phrases = [p.strip() for p in PHRASE.findall(text) if p.strip()]
     rest = PHRASE.sub(" ", text).replace('"', " ")

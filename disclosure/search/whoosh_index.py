@@ -31,11 +31,11 @@ def make_schema() -> fields.Schema:
     words, grams = word_analyzer(), bigram_analyzer()
     return fields.Schema(
         item_id=fields.ID(stored=True, unique=True),
-        index_number=fields.ID(stored=True),
+        index_number=fields.ID(stored=True, sortable=True),
         index_number_display=fields.STORED(),
         title=fields.TEXT(analyzer=words, stored=True, phrase=False),
         title_bg=fields.TEXT(analyzer=grams, phrase=True),
-        content=fields.TEXT(analyzer=words, stored=True, phrase=False, chars=True),
+        content=fields.TEXT(analyzer=words, stored=True, phrase=False),
         content_bg=fields.TEXT(analyzer=grams, phrase=True),
         summary=fields.STORED(),
         keywords=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
@@ -187,6 +187,11 @@ class WhooshSearchIndex:
             }
         if query.sort == "date" or isinstance(text_query, wq.Every):
             kwargs["sortedby"] = sorting.FieldFacet("published_on", reverse=True)
+        elif parsed.document_numbers and not (
+            parsed.groups or parsed.phrases or parsed.index_numbers
+        ):
+            # Just a 文号: every item carrying it matches equally; list them in catalogue order.
+            kwargs["sortedby"] = sorting.FieldFacet("index_number")
         searcher = self.searcher()
         page = searcher.search_page(text_query, query.page, pagelen=query.per_page, **kwargs)
         results = page.results

@@ -8,16 +8,6 @@ from disclosure.models import CatalogueItem
 
 
 @pytest.fixture
-def civil(orgs):
-    return next(o for o in orgs.orgs if o.category_tree == "civil_affairs")
-
-
-@pytest.fixture
-def police(orgs):
-    return next(o for o in orgs.orgs if o.category_tree == "public_security")
-
-
-@pytest.fixture
 def officer(make_user, civil):
     return make_user(civil, "officer")
 

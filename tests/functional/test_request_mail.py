@@ -230,3 +230,36 @@ def test_corrections_not_made_in_time_are_deemed_abandoned(live):
         headers={"X-Access-Code": made["access_code"]},
     ).json
     assert body["status"] == "abandoned" and "视为放弃" in body["history"][-1]["text"]
+
+
+def test_an_issued_letter_is_mailed_as_a_pdf_attachment(live):
+    import hashlib
+
+    from ..conftest import TestApp
+
+    made = live.testapp.post_json("/api/v1/requests", application(live), status=201).json
+    officer = TestApp(live.app, extra_environ={"HTTP_HOST": "example.com"})
+    officer.login("officer@civil.example.gov.cn")
+    with live.factory() as db:
+        req_id = db.scalars(select(DisclosureRequest.id)).one()
+    live.smtp.sink.messages.clear()
+    officer.post(
+        f"/officer/requests/{req_id}/letters",
+        {"csrf_token": officer.csrf_token(), "kind": "acknowledgement", "variant": "default"},
+        status=303,
+    )
+    (message,) = live.smtp.sink.messages
+    (attachment,) = list(message.iter_attachments())
+    pdf = attachment.get_content()
+    assert attachment.get_content_type() == "application/pdf" and pdf.startswith(b"%PDF")
+    from disclosure.models import Letter
+
+    with live.factory() as db:
+        letter = db.scalars(select(Letter)).one()
+        assert hashlib.sha256(pdf).hexdigest() == letter.sha256
+        assert letter.number in message["Subject"]
+    served = live.testapp.get(
+        f"/api/v1/requests/{made['tracking_number']}/letters/{letter.id}",
+        headers={"X-Access-Code": made["access_code"]},
+    )
+    assert served.body == pdf

@@ -9,16 +9,6 @@ from .test_requests import resident_id
 
 
 @pytest.fixture
-def civil(orgs):
-    return next(o for o in orgs.orgs if o.category_tree == "civil_affairs")
-
-
-@pytest.fixture
-def police(orgs):
-    return next(o for o in orgs.orgs if o.category_tree == "public_security")
-
-
-@pytest.fixture
 def case(testapp, civil, dbsession):
     body = {
         "applicant_type": "person",

@@ -20,16 +20,6 @@ def credit_code(body17: str = "91610400MA6X12345") -> str:
 
 
 @pytest.fixture
-def civil(orgs):
-    return next(o for o in orgs.orgs if o.category_tree == "civil_affairs")
-
-
-@pytest.fixture
-def police(orgs):
-    return next(o for o in orgs.orgs if o.category_tree == "public_security")
-
-
-@pytest.fixture
 def person(civil):
     return {
         "applicant_type": "person",

@@ -317,3 +317,13 @@ def test_index_on_disk_reopens_with_the_pickled_analyzers(tmp_path):
     assert reopened.schema == ix.schema
     assert ids(search(reopened, "phrase", '"政务公开工作"')) == {"notice"}
     assert ids(search(reopened, "content", "政务公开")) == {"notice"}
+
+
+def test_orders_are_document_numbers_too():
+    from disclosure.search.analysis import find_document_numbers, normalise_document_number
+
+    assert normalise_document_number("國務院令第７１１號") == "国务院令第711号"
+    assert normalise_document_number("国务院令第711号") != normalise_document_number(
+        "国务院令第71号"
+    )
+    assert find_document_numbers("请提供国务院令第711号全文") == ["国务院令第711号"]

@@ -1,0 +1,510 @@
+"""Letter templates as data (``catalog_schemas/letters/<key>.yaml``), checked when loaded.
+
+One file per letter type. Every field is text with ``{placeholder}`` slots (``{{`` and ``}}``
+stand for literal braces)::
+
+    key: reply                       # the letter type, equal to the file name
+    name: 政府信息公开申请答复书        # what officers see in menus
+    title: "{agency}政府信息公开申请答复书"
+    number_prefix: 公开答              # the number is <agency_short><prefix>〔YYYY〕N号
+    addressee: "{applicant}："
+    opening: "我机关于{received_on}收到…"
+    variants:                        # reply only: one per outcome code (outcomes.yaml)
+      not_disclosed:
+        body: ["…第三十六条第（三）项…", "理由：{reasons}"]
+        remedy: "如对本答复不服，应当先…向{reconsideration_body}申请行政复议…"
+    closing: "特此告知。"
+
+The other letter types have ``body`` (and optionally ``remedy``) at the top level instead of
+``variants``. Each letter type has its allowed placeholders (:data:`ALLOWED_PLACEHOLDERS`) and
+the ones it must use (:data:`REQUIRED_PLACEHOLDERS`). When outcome definitions are passed in
+(``disclosure.requests.outcomes.Outcome``), each reply variant must also cite the outcome's
+article, use ``{reasons}`` when the officer must give reasons, and ``{ground_label}`` and
+``{ground_article}`` when information is withheld on a ground.
+
+A broken file raises :class:`LetterTemplateError` naming the file, the field and the
+placeholder. :func:`render_text` fills a template (pure; no PDF) and raises
+:class:`LetterRenderError` naming every value that is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LETTER_TYPES: dict[str, str] = {
+    "acknowledgement": "受理回执",
+    "correction": "补正告知书",
+    "extension": "延期答复告知书",
+    "third_party": "征求第三方意见书",
+    "reply": "政府信息公开申请答复书",
+}
+DEFAULT_VARIANT = "default"  # the one variant of every letter type except ``reply``
+
+# Every placeholder a template may use, with what the caller must put in it.
+PLACEHOLDERS: dict[str, str] = {
+    "agency": "机关全称，如 咸阳市民政局",
+    "agency_short": "机关简称（发文机关代字），如 咸民",
+    "applicant": "申请人姓名或名称",
+    "received_on": "收到申请之日（date，排为 2026年11月2日）",
+    "tracking_number": "申请追踪号",
+    "description": "申请公开的信息内容描述",
+    "issued_on": "成文日期（date）",
+    "letter_number": "文书编号，如 咸民公开答〔2026〕3号",
+    "refers_to": "更正说明，如 本文书更正我机关咸民公开答〔2026〕3号文书",
+    "status_url": "办理进度查询地址",
+    "document_number": "文号",
+    "index_number": "索引号",
+    "due_on": "答复期限届满之日（date）",
+    "new_due_on": "延长后的答复期限届满之日（date）",
+    "extension_days": "延长的工作日数",
+    "correction_items": "需要补正的事项（文本；列表则每项一段）",
+    "correction_deadline": "补正期限届满之日（date）",
+    "third_party": "第三方姓名或名称",
+    "consultation_deadline": "第三方提出意见的期限届满之日（date）",
+    "reasons": "承办人填写的理由",
+    "ground_label": "不予公开的情形（outcomes.yaml grounds.label）",
+    "ground_article": "不予公开的依据条款（outcomes.yaml grounds.article），如 第十五条",
+    "reconsideration_body": "行政复议机关，如 咸阳市人民政府（垂直管理机关为其上一级主管部门）",
+    "access_route": "获取信息的方式、途径（或受理渠道）",
+    "referral": "负责公开该信息的机关名称及联系方式",
+    "previous_reply": "此前答复的日期和文号",
+}
+
+_COMMON = frozenset(
+    {
+        "agency",
+        "agency_short",
+        "applicant",
+        "received_on",
+        "tracking_number",
+        "description",
+        "issued_on",
+        "letter_number",
+        "refers_to",
+        "status_url",
+    }
+)
+ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "acknowledgement": _COMMON | {"due_on", "document_number", "index_number"},
+    "correction": _COMMON | {"correction_items", "correction_deadline"},
+    "extension": _COMMON | {"due_on", "new_due_on", "extension_days"},
+    "third_party": _COMMON | {"third_party", "consultation_deadline", "document_number"},
+    "reply": _COMMON
+    | {
+        "document_number",
+        "index_number",
+        "reasons",
+        "ground_label",
+        "ground_article",
+        "reconsideration_body",
+        "access_route",
+        "referral",
+        "previous_reply",
+    },
+}
+REQUIRED_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "acknowledgement": frozenset({"applicant", "received_on", "tracking_number", "due_on"}),
+    "correction": frozenset(
+        {"applicant", "received_on", "correction_items", "correction_deadline"}
+    ),
+    "extension": frozenset({"applicant", "received_on", "extension_days", "new_due_on"}),
+    "third_party": frozenset(
+        {"third_party", "received_on", "description", "consultation_deadline"}
+    ),
+    "reply": frozenset(
+        {"applicant", "received_on", "tracking_number", "description", "reconsideration_body"}
+    ),
+}
+assert all(REQUIRED_PLACEHOLDERS[k] <= ALLOWED_PLACEHOLDERS[k] for k in LETTER_TYPES)
+assert all(ALLOWED_PLACEHOLDERS[k] <= PLACEHOLDERS.keys() for k in LETTER_TYPES)
+
+_TEXT_FIELDS = ("title", "addressee", "opening", "closing")
+_TOP_KEYS = frozenset({"key", "name", "number_prefix", *_TEXT_FIELDS, "body", "remedy", "variants"})
+_VARIANT_KEYS = frozenset({"body", "remedy"})
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+class LetterTemplateError(ValueError):
+    """A letter template file is missing or invalid."""
+
+
+class LetterRenderError(ValueError):
+    """A letter cannot be filled in: values are missing or the variant is unknown."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    body: tuple[str, ...]
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    key: str
+    name: str
+    title: str
+    number_prefix: str
+    addressee: str
+    opening: str
+    closing: str
+    variants: Mapping[str, Variant]
+    source: str = ""  # the file, for messages
+
+    def fields(self, variant: str) -> list[tuple[str, str]]:
+        """(field path, text) for every text field of one variant, in letter order."""
+        v = self.variants[variant]
+        prefix = f"variants.{variant}." if self.key == "reply" else ""
+        return [
+            ("title", self.title),
+            ("addressee", self.addressee),
+            ("opening", self.opening),
+            *((f"{prefix}body[{i}]", line) for i, line in enumerate(v.body)),
+            (f"{prefix}remedy", v.remedy),
+            ("closing", self.closing),
+        ]
+
+    def placeholders(self, variant: str) -> frozenset[str]:
+        """Every placeholder a letter of this variant uses: the values render_text needs."""
+        return frozenset(n for _, text in self.fields(variant) for n in placeholders_in(text))
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    """A filled-in letter, still plain text (no markup)."""
+
+    kind: str
+    variant: str
+    title: str
+    number: str
+    addressee: str
+    paragraphs: tuple[str, ...]  # the opening, then the body
+    remedy: str
+    closing: str
+    agency: str
+    date: str  # the issue date as printed, e.g. 2026年11月20日 ("" when not given)
+    received_on: str
+    tracking_number: str
+
+
+def format_date(d: date) -> str:
+    """2026年11月20日: year in full, month and day without leading zeros (GB/T 9704)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def letter_number(agency_short: str, prefix: str, year: int, serial: int) -> str:
+    """咸民 + 公开答 + 2026 + 3 → 咸民公开答〔2026〕3号."""
+    return f"{agency_short}{prefix}〔{year}〕{serial}号"
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The placeholder names in ``text``; ValueError on a stray brace or a malformed name."""
+    names = []
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            continue
+        name = m.group(1)
+        if name is None or not _NAME.match(name):
+            snippet = text[max(0, m.start() - 16) : m.end() + 16]
+            raise ValueError(
+                f"括号不配对或占位符格式错误 (unbalanced brace or malformed placeholder) "
+                f"{token!r} at {m.start()}: …{snippet}…"
+            )
+        names.append(name)
+    return names
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        return values[m.group(1)]
+
+    return _TOKEN.sub(sub, text)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _text(data: Mapping[str, Any], name: str, where: str, *, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise LetterTemplateError(f"{where}: {name}: 必须是非空文本 (must be non-empty text)")
+    return value.strip()
+
+
+def _body(value: Any, where: str, field: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise LetterTemplateError(f"{where}: {field}: 必须是非空的段落列表 (must be a list)")
+    lines = []
+    for i, line in enumerate(value):
+        if not isinstance(line, str) or not line.strip():
+            raise LetterTemplateError(f"{where}: {field}[{i}]: 必须是非空文本 (must be text)")
+        lines.append(line.strip())
+    return tuple(lines)
+
+
+def _variant(data: Any, where: str, field: str) -> Variant:
+    """A reply variant: its body and its remedy, both required (a reply states the remedy)."""
+    if not isinstance(data, dict):
+        raise LetterTemplateError(f"{where}: {field}: 必须是映射 (must be a mapping)")
+    unknown = sorted(set(map(str, data)) - _VARIANT_KEYS)
+    if unknown:
+        raise LetterTemplateError(f"{where}: {field}.{unknown[0]}: 未知字段 (unknown field)")
+    remedy = data.get("remedy")
+    if not isinstance(remedy, str) or not remedy.strip():
+        raise LetterTemplateError(
+            f"{where}: {field}.remedy: 答复书必须告知救济途径 (a reply must state the remedy: "
+            f"non-empty text)"
+        )
+    return Variant(body=_body(data.get("body"), where, f"{field}.body"), remedy=remedy.strip())
+
+
+def _outcome_attr(outcome: Any, name: str, default: Any) -> Any:
+    if isinstance(outcome, Mapping):
+        return outcome.get(name, default)
+    return getattr(outcome, name, default)
+
+
+def parse_template(
+    data: Any,
+    where: str,
+    outcomes: Iterable[str] | Mapping[str, Any] = (),
+    *,
+    key: str | None = None,
+) -> LetterTemplate:
+    """Check one template file's data; ``where`` names the file in messages.
+
+    ``outcomes``: the outcome codes, or a mapping code → outcome (an object or mapping with
+    ``article``, ``reasons`` and ``grounds``) to check each reply variant's legal basis too.
+    ``key``: the letter type the file must define (its file name).
+    """
+    if not isinstance(data, dict):
+        raise LetterTemplateError(f"{where}: 顶层必须是映射 (top level must be a mapping)")
+    unknown = sorted(set(map(str, data)) - _TOP_KEYS)
+    if unknown:
+        raise LetterTemplateError(f"{where}: {unknown[0]}: 未知字段 (unknown field)")
+    kind = _text(data, "key", where)
+    if kind not in LETTER_TYPES:
+        raise LetterTemplateError(
+            f"{where}: key: 未知的文书类型 {kind!r} (unknown letter type; one of "
+            f"{', '.join(LETTER_TYPES)})"
+        )
+    if key is not None and kind != key:
+        raise LetterTemplateError(f"{where}: key: 应为 {key!r} (must match the file name)")
+
+    if kind == "reply":
+        if "body" in data or "remedy" in data:
+            raise LetterTemplateError(
+                f"{where}: body: 答复书的正文和救济途径写在 variants 下 (reply: put body and "
+                f"remedy under variants)"
+            )
+        raw = data.get("variants")
+        if not isinstance(raw, dict) or not raw:
+            raise LetterTemplateError(f"{where}: variants: 必须是非空映射 (must be a mapping)")
+        variants = {str(code): _variant(v, where, f"variants.{code}") for code, v in raw.items()}
+    else:
+        if "variants" in data:
+            raise LetterTemplateError(
+                f"{where}: variants: 只有答复书（reply）有多种情形 (only reply has variants)"
+            )
+        variants = {
+            DEFAULT_VARIANT: Variant(
+                body=_body(data.get("body"), where, "body"),
+                remedy=_text(data, "remedy", where, required=False),
+            )
+        }
+
+    template = LetterTemplate(
+        key=kind,
+        name=_text(data, "name", where),
+        title=_text(data, "title", where),
+        number_prefix=_text(data, "number_prefix", where),
+        addressee=_text(data, "addressee", where),
+        opening=_text(data, "opening", where),
+        closing=_text(data, "closing", where),
+        variants=variants,
+        source=where,
+    )
+    _check_placeholders(template, where)
+    if kind == "reply":
+        _check_variants(template, where, outcomes)
+    return template
+
+
+def _check_placeholders(template: LetterTemplate, where: str) -> None:
+    allowed = ALLOWED_PLACEHOLDERS[template.key]
+    seen: set[tuple[str, str]] = set()
+    for variant in template.variants:
+        for field, text in template.fields(variant):
+            if (field, text) in seen:  # the shared fields, once
+                continue
+            seen.add((field, text))
+            try:
+                names = placeholders_in(text)
+            except ValueError as exc:
+                raise LetterTemplateError(f"{where}: {field}: {exc}") from None
+            for name in names:
+                if name not in allowed:
+                    raise LetterTemplateError(
+                        f"{where}: {field}: {{{name}}}: 未知占位符 (unknown placeholder; "
+                        f"allowed for {template.key}: {', '.join(sorted(allowed))})"
+                    )
+        missing = sorted(REQUIRED_PLACEHOLDERS[template.key] - template.placeholders(variant))
+        if missing:
+            field = f"variants.{variant}" if template.key == "reply" else "body"
+            raise LetterTemplateError(
+                f"{where}: {field}: {{{missing[0]}}}: 缺少必需的占位符 (required placeholder "
+                f"missing: a {template.key} letter must use "
+                f"{', '.join('{' + n + '}' for n in missing)} in one of its fields)"
+            )
+
+
+def _check_variants(
+    template: LetterTemplate, where: str, outcomes: Iterable[str] | Mapping[str, Any]
+) -> None:
+    codes = list(outcomes)
+    if not codes:
+        raise LetterTemplateError(f"{where}: variants: 未提供结果代码 (no outcome codes given)")
+    for code in codes:
+        if code not in template.variants:
+            raise LetterTemplateError(
+                f"{where}: variants.{code}: 缺少此答复情形 (missing variant for outcome {code!r})"
+            )
+    for code in template.variants:
+        if code not in codes:
+            raise LetterTemplateError(
+                f"{where}: variants.{code}: 不是 outcomes.yaml 中的结果代码 (not an outcome code)"
+            )
+    if not isinstance(outcomes, Mapping):
+        return
+    for code, variant in template.variants.items():
+        field = f"variants.{code}"
+        outcome = outcomes[code]
+        body = "".join(variant.body)
+        used = set(placeholders_in(body))
+        article = _outcome_attr(outcome, "article", "")
+        if article and article not in body:
+            raise LetterTemplateError(
+                f"{where}: {field}.body: 未引用法律依据 {article} (the decision must cite "
+                f"{article}, the article outcomes.yaml gives for {code})"
+            )
+        needed = []
+        if _outcome_attr(outcome, "reasons", False):
+            needed.append("reasons")
+        if _outcome_attr(outcome, "grounds", False):
+            needed += ["ground_label", "ground_article"]
+        for name in needed:
+            if name not in used:
+                raise LetterTemplateError(
+                    f"{where}: {field}.body: {{{name}}}: 缺少必需的占位符 (required placeholder "
+                    f"missing: outcome {code} withholds information or needs reasons)"
+                )
+
+
+def load_templates(
+    directory: str | Path, outcomes: Iterable[str] | Mapping[str, Any]
+) -> dict[str, LetterTemplate]:
+    """Load and check ``<directory>/<key>.yaml`` for every letter type.
+
+    ``outcomes``: the outcome codes the reply must have a variant for, or the outcomes
+    themselves (``load_outcomes(...).outcomes``) to check the legal basis of each variant too.
+    """
+    directory = Path(directory)
+    codes = outcomes if isinstance(outcomes, Mapping) else list(outcomes)
+    templates: dict[str, LetterTemplate] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.stem not in LETTER_TYPES:
+            raise LetterTemplateError(
+                f"{directory.name}/{path.name}: 未知的文书类型 (unknown letter type; one of "
+                f"{', '.join(LETTER_TYPES)})"
+            )
+    for kind in LETTER_TYPES:
+        path = directory / f"{kind}.yaml"
+        where = f"{directory.name}/{path.name}"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise LetterTemplateError(f"{where}: 文件不存在 (file missing)") from None
+        except yaml.YAMLError as exc:
+            raise LetterTemplateError(f"{where}: YAML 格式错误 (invalid YAML): {exc}") from None
+        templates[kind] = parse_template(data, where, codes, key=kind)
+    return templates
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, list | tuple):
+        return "\n".join(s for s in (_format_value(v) for v in value) if s)
+    return str(value).strip()
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A filled-in field as paragraphs: a value with line breaks (or a list) makes several."""
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def render_text(
+    template: LetterTemplate, variant: str | None, values: Mapping[str, Any]
+) -> RenderedLetter:
+    """Fill ``template`` in (pure). Dates are written 2026年11月20日; a list value or one with
+    line breaks becomes several paragraphs. Every placeholder the variant uses needs a
+    non-blank value; extra values are ignored.
+    """
+    name = variant or DEFAULT_VARIANT
+    if name not in template.variants:
+        raise LetterRenderError(
+            f"{template.key}: 没有此情形 {name!r} (unknown variant; one of "
+            f"{', '.join(template.variants)})"
+        )
+    used = template.placeholders(name)
+    text = {n: _format_value(values.get(n)) for n in used}
+    missing = sorted(n for n, v in text.items() if not v)
+    if missing:
+        raise LetterRenderError(
+            f"{template.key}/{name}: 缺少以下内容 (missing values): "
+            + ", ".join(f"{n}（{PLACEHOLDERS[n]}）" for n in missing)
+        )
+    v = template.variants[name]
+
+    def one_line(field: str) -> str:
+        return " ".join(_paragraphs(_fill(field, text)))
+
+    paragraphs = _paragraphs(_fill(template.opening, text))
+    for line in v.body:
+        paragraphs += _paragraphs(_fill(line, text))
+    return RenderedLetter(
+        kind=template.key,
+        variant=name,
+        title=one_line(template.title),
+        number=_format_value(values.get("letter_number")),
+        addressee=one_line(template.addressee),
+        paragraphs=tuple(paragraphs),
+        remedy=one_line(v.remedy),
+        closing=one_line(template.closing),
+        agency=_format_value(values.get("agency")),
+        date=_format_value(values.get("issued_on")),
+        received_on=_format_value(values.get("received_on")),
+        tracking_number=_format_value(values.get("tracking_number")),
+    )

@@ -1,0 +1,214 @@
+"""Letters on the case page (preview, issue, download) and for the applicant (download with the
+access code, on the status page and in the API)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from pyramid_mailer.message import Attachment, Message
+
+from ..boundary import error_response
+from ..catalogue.officer_views import today
+from ..files.interfaces import IFileStorage
+from ..models import Letter
+from ..requests.views import _lookup, send_after_commit
+from ..security import Permission
+from .services import PREVIEW_NUMBER, LetterError, available_letters, issue, render_pdf
+from .templates import LETTER_TYPES
+
+log = logging.getLogger(__name__)
+
+
+def letter_context(request):
+    from .services import LetterContext
+
+    rules = request.registry["request_rules"]
+    return LetterContext(
+        templates=request.registry["letter_templates"],
+        font=request.registry["letter_font"],
+        outcomes=rules.outcomes,
+        calendar=rules.calendar(request.dbsession),
+    )
+
+
+def status_url(request, req) -> str:
+    return request.route_url("request_status", _query={"tracking_number": req.tracking_number})
+
+
+def pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Response:
+    response = Response(body=data, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response.content_disposition = f"{disposition}; filename*=UTF-8''{quote(filename, safe='')}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control = "private, no-store"
+    return response
+
+
+def letter_filename(letter: Letter) -> str:
+    return f"{letter.number}.pdf"
+
+
+def stored_bytes(request, letter: Letter) -> bytes:
+    return request.find_service(IFileStorage).get(letter.storage_key)
+
+
+@view_config(route_name="officer_letter_preview", permission=Permission.REQUESTS_HANDLE)
+def preview(request):
+    req = request.context.request
+    kind = request.GET.get("kind", "")
+    variant = request.GET.get("variant", "default")
+    try:
+        pdf = render_pdf(
+            req,
+            kind,
+            variant,
+            letter_context(request),
+            issued_on=today(request),
+            number=PREVIEW_NUMBER,
+            status_url=status_url(request, req),
+            params=dict(request.GET),
+        )
+    except LetterError as exc:
+        return error_response(request, 400, str(exc))
+    return pdf_response(pdf, f"预览-{LETTER_TYPES[kind]}.pdf", inline=True)
+
+
+@view_config(
+    route_name="officer_letter_issue", request_method="POST", permission=Permission.REQUESTS_HANDLE
+)
+def issue_letter(request):
+    req = request.context.request
+    kind = request.POST.get("kind", "")
+    variant = request.POST.get("variant", "default")
+    refers_to = None
+    if request.POST.get("refers_to"):
+        try:
+            refers_to = request.dbsession.get(Letter, int(request.POST["refers_to"]))
+        except ValueError:
+            refers_to = None
+        if refers_to is None or refers_to.request_id != req.id:
+            return error_response(request, 400, "要更正的文书无效", {"refers_to": "无效"})
+    params = {
+        k: v[:2000]
+        for k, v in request.POST.items()
+        if k not in ("csrf_token", "kind", "variant", "refers_to")
+    }
+    try:
+        letter = issue(
+            request.dbsession,
+            req,
+            kind,
+            variant,
+            letter_context(request),
+            user=request.identity,
+            today=today(request),
+            status_url=status_url(request, req),
+            store=request.find_service(IFileStorage),
+            params=params,
+            refers_to=refers_to,
+        )
+    except LetterError as exc:
+        return error_response(request, 400, str(exc))
+    if req.email:
+        send_after_commit(
+            request,
+            letter_mail(req, letter, stored_bytes(request, letter), status_url(request, req)),
+        )
+    request.session.flash(f"已出具 {letter.number}")
+    return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
+
+
+def letter_mail(req, letter: Letter, pdf: bytes, url: str) -> Message:
+    message = Message(
+        subject=f"【政府信息公开】{letter.title}（{letter.number}）",
+        recipients=[req.email],
+        body=(
+            f"{req.name}：\n\n{req.organisation.name}就您的政府信息公开申请（追踪号 {req.tracking_number}）"
+            f"出具了《{LETTER_TYPES[letter.kind]}》，文号 {letter.number}，见附件。\n"
+            f"也可以凭追踪号和查询码在 {url} 下载。\n\n此邮件由系统自动发送，请勿直接回复。\n"
+        ),
+    )
+    # An ASCII file name: repoze.sendmail cannot re-encode RFC 2231 (non-ASCII) parameters.
+    ascii_name = f"{letter.kind}-{letter.year}-{letter.serial:04d}.pdf"
+    message.attach(Attachment(ascii_name, "application/pdf", pdf))
+    return message
+
+
+@view_config(route_name="officer_letter", permission=Permission.REQUESTS_VIEW)
+def officer_download(request):
+    req = request.context.request
+    try:
+        letter = request.dbsession.get(Letter, int(request.matchdict["letter_id"]))
+    except ValueError:
+        letter = None
+    if letter is None or letter.request_id != req.id:
+        return error_response(request, 404, "没有找到该文书")
+    return pdf_response(stored_bytes(request, letter), letter_filename(letter))
+
+
+def letter_json(request, req, letter: Letter) -> dict:
+    return {
+        "number": letter.number,
+        "kind": letter.kind,
+        "title": letter.title,
+        "issued_on": letter.issued_on.isoformat(),
+        "sha256": letter.sha256,
+        "refers_to": letter.refers_to.number if letter.refers_to else None,
+        "url": request.route_url(
+            "api_request_letter", tracking_number=req.tracking_number, letter_id=letter.id
+        ),
+    }
+
+
+def _applicant_letter(request, tracking: str, code: str, letter_id: str):
+    req, error = _lookup(request, tracking, code)
+    if req is None:
+        return None, None, error_response(request, 429 if "频繁" in error else 404, error)
+    letter = next((lt for lt in req.letters if str(lt.id) == letter_id), None)
+    if letter is None:
+        return req, None, error_response(request, 404, "没有找到该文书")
+    return req, letter, None
+
+
+@view_config(
+    route_name="api_request_letters",
+    request_method="GET",
+    renderer="json",
+    permission=Permission.VIEW,
+)
+def api_letters(request):
+    req, error = _lookup(
+        request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
+    )
+    if req is None:
+        return error_response(request, 429 if "频繁" in error else 404, error)
+    return {"letters": [letter_json(request, req, lt) for lt in req.letters]}
+
+
+@view_config(route_name="api_request_letter", request_method="GET", permission=Permission.VIEW)
+def api_letter(request):
+    _, letter, problem = _applicant_letter(
+        request,
+        request.matchdict["tracking_number"],
+        request.headers.get("X-Access-Code", ""),
+        request.matchdict["letter_id"],
+    )
+    return problem or pdf_response(stored_bytes(request, letter), letter_filename(letter))
+
+
+@view_config(route_name="request_letter", request_method="POST", permission=Permission.VIEW)
+def applicant_download(request):
+    _, letter, problem = _applicant_letter(
+        request,
+        request.POST.get("tracking_number", "")[:40],
+        request.POST.get("access_code", "")[:40],
+        request.POST.get("letter_id", "")[:12],
+    )
+    return problem or pdf_response(stored_bytes(request, letter), letter_filename(letter))
+
+
+__all__ = ["available_letters"]

@@ -1,0 +1,522 @@
+"""Letters: the templates in catalog_schemas/letters/, their checks, and the PDFs built from them."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from disclosure.letters.builders import LetterData, build_from_template, build_letter
+from disclosure.letters.fonts import FALLBACK_FONT, register_font
+from disclosure.letters.templates import (
+    ALLOWED_PLACEHOLDERS,
+    DEFAULT_VARIANT,
+    LETTER_TYPES,
+    PLACEHOLDERS,
+    LetterRenderError,
+    LetterTemplateError,
+    format_date,
+    letter_number,
+    load_templates,
+    render_text,
+)
+from disclosure.requests.outcomes import load_outcomes
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "catalog_schemas"
+LETTERS = SCHEMAS / "letters"
+OUTCOMES = load_outcomes(SCHEMAS)
+ISSUED = date(2026, 11, 20)
+RECEIVED = date(2026, 11, 2)
+TRACKING = "XY-2026-000123"
+STATUS_URL = "https://xxgk.xianyang.gov.cn/requests/XY-2026-000123?token=3f9a"
+REASONS = (
+    "该信息包含低保对象的姓名、身份证号码和家庭收入状况等个人信息，经征求意见，第三方不同意公开。"
+)
+GROUND = OUTCOMES.grounds["third_party"]
+
+VALUES = {
+    "agency": "咸阳市民政局",
+    "agency_short": "咸民",
+    "applicant": "张三",
+    "received_on": RECEIVED,
+    "tracking_number": TRACKING,
+    "description": "2025年度城乡最低生活保障资金发放明细",
+    "reconsideration_body": "咸阳市人民政府",
+    "reasons": REASONS,
+    "ground_label": GROUND.label,
+    "ground_article": GROUND.article,
+    "access_route": "登录咸阳市人民政府门户网站“政府信息公开”栏目查阅（索引号：016000102/2026-00031）",
+    "referral": "咸阳市财政局，联系电话：029-33210000",
+    "previous_reply": "2026年3月2日，咸民公开答〔2026〕3号",
+    "due_on": date(2026, 11, 30),
+    "new_due_on": date(2026, 12, 28),
+    "extension_days": 20,
+    "correction_items": ["1. 请写明所需信息的年度。", "2. 请写明所需信息涉及的县（市、区）。"],
+    "correction_deadline": date(2026, 11, 27),
+    "third_party": "咸阳某物流有限公司",
+    "consultation_deadline": date(2026, 12, 14),
+}
+
+# The decision's legal basis, per outcome (2019 Regulations).
+ARTICLES = {
+    "already_public": "第三十六条第（一）项",
+    "disclosed": "第三十六条第（二）项",
+    "partially_disclosed": "第三十七条",
+    "not_disclosed": "第三十六条第（三）项",
+    "not_exist": "第三十六条第（四）项",
+    "not_ours": "第三十六条第（五）项",
+    "no_compile": "第三十八条",
+    "unclear_after_correction": "第三十条",
+    "repeat": "第三十六条第（六）项",
+    "registers": "第三十六条第（七）项",
+    "excessive": "第三十五条",
+    "petition": "第三十九条第一款",
+    "publication": "第三十九条第二款",
+    "reconfirm": "第三十九条",
+}
+# Reconsideration first (Administrative Reconsideration Law 2023, Art. 23(1)(4)).
+REFUSALS = {"not_disclosed", "partially_disclosed"}
+NOTICES = {"petition", "publication", "reconfirm"}  # Art. 39: notices, not refusals
+
+STANDARD_REMEDY = "可以自收到本答复之日起60日内向咸阳市人民政府申请行政复议，也可以自收到本答复之日起6个月内依法向人民法院提起行政诉讼"
+NOTICE_REMEDY = "可以自收到本告知之日起60日内向咸阳市人民政府申请行政复议，也可以自收到本告知之日起6个月内依法向人民法院提起行政诉讼"
+REFUSAL_REMEDY = "应当先自收到本答复之日起60日内向咸阳市人民政府申请行政复议"
+AFTER_RECONSIDERATION = "可以自收到行政复议决定书之日起15日内依法向人民法院提起行政诉讼"
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return load_templates(LETTERS, OUTCOMES.outcomes)
+
+
+@pytest.fixture(scope="module")
+def font():
+    return register_font(None)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All the text, without the line breaks and spaces that wrapping puts in, and without
+    the page footers of a letter of several pages (they would interrupt a sentence)."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = []
+    for i, page in enumerate(pages, start=1):
+        words = "".join(page.extract_text().split())
+        if len(pages) > 1:
+            footer = f"第{i}页共{len(pages)}页"
+            words = words.replace(f"追踪号：{TRACKING}{footer}", "").replace(footer, "")
+        text.append(words)
+    return "".join(text)
+
+
+def number_for(kind: str, templates) -> str:
+    return letter_number("咸民", templates[kind].number_prefix, 2026, 3)
+
+
+def build(templates, font, kind, variant=None, **changes):
+    values = dict(VALUES, **changes)
+    return build_from_template(
+        templates[kind],
+        variant,
+        values,
+        font=font,
+        issued_on=ISSUED,
+        number=number_for(kind, templates),
+        status_url=STATUS_URL,
+    )
+
+
+def assert_common(text: str, number: str, addressee: str = "张三：") -> None:
+    assert number in text
+    assert addressee in text
+    assert "2026年11月2日" in text  # received
+    assert "2026年11月20日" in text  # issued
+    assert TRACKING in text
+    assert "咸阳市民政局" in text
+
+
+# --- the data --------------------------------------------------------------------------------
+
+
+def test_every_outcome_has_a_reply_variant(templates):
+    assert set(templates) == set(LETTER_TYPES)
+    assert set(templates["reply"].variants) == set(OUTCOMES.outcomes) == set(ARTICLES)
+    for kind in LETTER_TYPES:
+        if kind != "reply":
+            assert list(templates[kind].variants) == [DEFAULT_VARIANT]
+
+
+def test_templates_load_with_plain_outcome_codes_too():
+    assert "reply" in load_templates(LETTERS, list(OUTCOMES.outcomes))
+
+
+def test_placeholder_tables_are_consistent():
+    for kind, allowed in ALLOWED_PLACEHOLDERS.items():
+        assert kind in LETTER_TYPES
+        assert allowed <= PLACEHOLDERS.keys()
+
+
+def test_format_date_and_number():
+    assert format_date(date(2026, 1, 5)) == "2026年1月5日"
+    assert letter_number("咸民", "公开答", 2026, 3) == "咸民公开答〔2026〕3号"
+
+
+# --- every letter ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", sorted(ARTICLES))
+def test_reply_variant(templates, font, code):
+    pdf = build(templates, font, "reply", code)
+    text = pdf_text(pdf)
+    assert_common(text, "咸民公开答〔2026〕3号")
+    assert "咸阳市民政局政府信息公开申请答复书" in text
+    assert "我机关于2026年11月2日收到您提出的政府信息公开申请" in text
+    outcome = OUTCOMES.outcomes[code]
+    assert outcome.article == ARTICLES[code]  # the data and this table agree
+    basis = f"{GROUND.article}和{ARTICLES[code]}" if outcome.grounds else ARTICLES[code]
+    assert f"《中华人民共和国政府信息公开条例》{basis}" in text
+    if outcome.reasons:
+        assert REASONS in text
+    else:
+        assert REASONS not in text
+    if outcome.grounds:
+        assert GROUND.label in text and f"{GROUND.article}和" in text
+    if code in REFUSALS:
+        assert REFUSAL_REMEDY in text and AFTER_RECONSIDERATION in text
+        assert "6个月" not in text or code == "partially_disclosed"
+    if code == "partially_disclosed":  # the disclosed part keeps the free choice
+        assert STANDARD_REMEDY in text
+    if code not in REFUSALS:
+        assert "应当先" not in text
+        assert (NOTICE_REMEDY if code in NOTICES else STANDARD_REMEDY) in text
+    if code in NOTICES:
+        assert "不予公开" not in text
+    assert "60日" in text
+    assert "特此告知。" in text
+
+
+def test_reply_not_disclosed_wording(templates, font):
+    text = pdf_text(build(templates, font, "reply", "not_disclosed"))
+    assert (
+        "您申请获取的信息涉及商业秘密、个人隐私等，公开会对第三方合法权益造成损害。"
+        "根据《中华人民共和国政府信息公开条例》第十五条和第三十六条第（三）项的规定，决定不予公开。"
+    ) in text
+    assert f"理由：{REASONS}" in text
+
+
+def test_acknowledgement(templates, font):
+    text = pdf_text(build(templates, font, "acknowledgement"))
+    assert_common(text, "咸民公开受〔2026〕3号")
+    assert "受理回执" in text
+    assert "第三十三条" in text and "2026年11月30日前作出答复" in text
+
+
+def test_correction(templates, font):
+    text = pdf_text(build(templates, font, "correction"))
+    assert_common(text, "咸民公开补〔2026〕3号")
+    assert "补正告知书" in text
+    assert "第三十条" in text
+    assert "1.请写明所需信息的年度。" in text and "2.请写明所需信息涉及的县（市、区）。" in text
+    assert "请您于2026年11月27日前" in text
+    assert "视为放弃申请" in text
+
+
+def test_extension(templates, font):
+    text = pdf_text(build(templates, font, "extension"))
+    assert_common(text, "咸民公开延〔2026〕3号")
+    assert "延期答复告知书" in text
+    assert "第三十三条第二款" in text
+    assert "延长20个工作日" in text and "将于2026年12月28日前作出答复" in text
+
+
+def test_third_party(templates, font):
+    text = pdf_text(build(templates, font, "third_party"))
+    assert_common(text, "咸民公开征〔2026〕3号", addressee="咸阳某物流有限公司：")
+    assert "征求第三方意见书" in text
+    assert "第三十二条" in text and "15个工作日" in text and "2026年12月14日前" in text
+    assert "张三" not in text  # the applicant is not named to the third party
+
+
+def test_letters_need_no_remedy_except_the_reply(templates):
+    for kind in LETTER_TYPES:
+        for variant in templates[kind].variants.values():
+            assert bool(variant.remedy) == (kind == "reply")
+
+
+# --- the PDF ---------------------------------------------------------------------------------
+
+
+def test_pdf_metadata(templates, font):
+    reader = PdfReader(io.BytesIO(build(templates, font, "reply", "disclosed")))
+    meta = reader.metadata
+    assert meta.title == "咸阳市民政局政府信息公开申请答复书"
+    assert meta.author == "咸阳市民政局"
+    assert meta.subject == TRACKING
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+
+
+def fonts_of(pdf: bytes) -> list[dict]:
+    found = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            found.append(ref.get_object())
+    return found
+
+
+def test_truetype_font_is_embedded(templates, font):
+    fonts = fonts_of(build(templates, font, "reply", "not_disclosed"))
+    assert fonts
+    for f in fonts:  # every font, so no unembedded Helvetica sneaks in
+        assert "WenQuanYiZenHei" in f["/BaseFont"]
+        assert "/FontFile2" in f["/FontDescriptor"].get_object()
+
+
+def test_missing_font_falls_back_with_a_warning(tmp_path, caplog, templates):
+    with caplog.at_level(logging.WARNING, logger="disclosure.letters"):
+        name = register_font(str(tmp_path / "no-such-font.ttf"))
+    assert name == FALLBACK_FONT
+    [record] = [r for r in caplog.records if r.name == "disclosure.letters"]
+    assert record.levelno == logging.WARNING
+    assert "missing" in record.getMessage() and "NOT embedded" in record.getMessage()
+    pdf = build(templates, name, "reply", "not_exist")
+    assert [f["/BaseFont"] for f in fonts_of(pdf)] == ["/STSong-Light"]
+    assert "第三十六条第（四）项" in pdf_text(pdf)  # still extractable
+
+
+def test_unreadable_font_falls_back(tmp_path, caplog):
+    bad = tmp_path / "broken.ttf"
+    bad.write_bytes(b"not a font at all")
+    with caplog.at_level(logging.WARNING, logger="disclosure.letters"):
+        assert register_font(str(bad)) == FALLBACK_FONT
+    assert "broken.ttf" in caplog.text
+
+
+def test_font_is_registered_once(font):
+    assert (
+        register_font(None) == font == register_font("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+    )
+
+
+def test_missing_glyph_is_logged(templates, font, caplog):
+    with caplog.at_level(logging.WARNING, logger="disclosure.letters"):
+        build(templates, font, "reply", "disclosed", applicant="王𠀀")  # CJK Ext. B
+    assert "𠀀" in caplog.text
+
+
+def test_builds_are_deterministic(templates, font):
+    assert build(templates, font, "reply", "not_disclosed") == build(
+        templates, font, "reply", "not_disclosed"
+    )
+
+
+def test_markup_characters_are_text(templates, font):
+    text = pdf_text(build(templates, font, "reply", "disclosed", applicant="A&B<有限>公司"))
+    assert "A&B<有限>公司：" in text
+
+
+def test_long_letter_wraps_and_gets_page_numbers(templates, font):
+    reasons = (
+        "该信息属于行政执法案卷信息，包含当事人陈述、证人证言、现场检查笔录、鉴定意见等材料。" * 40
+    )
+    pdf = build(templates, font, "reply", "not_disclosed", reasons=reasons)
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = len(reader.pages)
+    assert pages >= 3
+    for i, page in enumerate(reader.pages, start=1):
+        assert f"第{i}页共{pages}页" in "".join(page.extract_text().split())
+    assert reasons in pdf_text(pdf)
+    assert "（印章）" in "".join(reader.pages[-1].extract_text().split())
+    # no line starts with punctuation that may not begin a line (避头)
+    for page in reader.pages:
+        for line in page.extract_text().splitlines():
+            assert not line.strip().startswith(tuple("，。、；：？！）》”")), line
+
+
+def test_one_page_letter_has_no_page_numbers(templates, font):
+    text = pdf_text(build(templates, font, "reply", "disclosed"))
+    assert "第1页" not in text
+    assert STATUS_URL in text and "扫描二维码" in text
+
+
+def test_refers_to_and_letter_data(font):
+    letter = LetterData(
+        kind="reply",
+        variant="disclosed",
+        title="咸阳市民政局政府信息公开申请答复书",
+        number="咸民公开答〔2026〕4号",
+        addressee="张三：",
+        paragraphs=("经审查，决定予以公开。",),
+        remedy="",
+        closing="特此告知。",
+        agency="咸阳市民政局",
+        issued_on=ISSUED,
+        received_on="2026年11月2日",
+        tracking_number=TRACKING,
+        refers_to="本文书更正我机关咸民公开答〔2026〕3号文书",
+        seal_area=False,
+    )
+    text = pdf_text(build_letter(letter, font))
+    assert "（本文书更正我机关咸民公开答〔2026〕3号文书）" in text
+    assert "（印章）" not in text
+    assert "收到申请日期：2026年11月2日" in text and "扫描二维码" not in text
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def test_render_text(templates):
+    values = dict(VALUES, issued_on=ISSUED, letter_number="咸民公开答〔2026〕3号")
+    letter = render_text(templates["reply"], "not_disclosed", values)
+    assert letter.title == "咸阳市民政局政府信息公开申请答复书"
+    assert letter.number == "咸民公开答〔2026〕3号"
+    assert letter.addressee == "张三："
+    assert letter.paragraphs[0].startswith("我机关于2026年11月2日收到")
+    assert letter.paragraphs[-1] == f"理由：{REASONS}"
+    assert letter.remedy.startswith("如对本答复不服，应当先")
+    assert (letter.agency, letter.date, letter.closing) == (
+        "咸阳市民政局",
+        "2026年11月20日",
+        "特此告知。",
+    )
+
+
+def test_render_lists_and_line_breaks_make_paragraphs(templates):
+    letter = render_text(templates["correction"], None, VALUES)
+    assert "1. 请写明所需信息的年度。" in letter.paragraphs
+    assert "2. 请写明所需信息涉及的县（市、区）。" in letter.paragraphs
+    reply = render_text(templates["reply"], "not_disclosed", dict(VALUES, reasons="一是……\n二是……"))
+    assert reply.paragraphs[-2:] == ("理由：一是……", "二是……")
+
+
+def test_render_names_every_missing_value(templates):
+    values = {k: v for k, v in VALUES.items() if k not in ("reasons", "reconsideration_body")}
+    values["ground_label"] = "  "
+    with pytest.raises(LetterRenderError) as err:
+        render_text(templates["reply"], "not_disclosed", values)
+    message = str(err.value)
+    assert "reply/not_disclosed" in message
+    for name in ("reasons", "reconsideration_body", "ground_label"):
+        assert name in message
+
+
+def test_render_unknown_variant(templates):
+    with pytest.raises(LetterRenderError, match="no_such_outcome"):
+        render_text(templates["reply"], "no_such_outcome", VALUES)
+    with pytest.raises(LetterRenderError, match="unknown variant"):
+        render_text(templates["reply"], None, VALUES)
+
+
+# --- broken templates ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken(tmp_path):
+    """A copy of catalog_schemas/letters to break; edit(file, old, new) changes one file."""
+    target = tmp_path / "letters"
+    shutil.copytree(LETTERS, target)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = target / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    edit.dir = target
+    return edit
+
+
+def load_error(directory: Path) -> str:
+    with pytest.raises(LetterTemplateError) as err:
+        load_templates(directory, OUTCOMES.outcomes)
+    return str(err.value)
+
+
+def test_unknown_placeholder(broken):
+    broken("reply.yaml", "{ground_label}", "{ground_lable}")
+    message = load_error(broken.dir)
+    assert "letters/reply.yaml" in message
+    assert "variants.partially_disclosed.body[0]" in message
+    assert "{ground_lable}" in message and "unknown placeholder" in message
+
+
+def test_placeholder_not_allowed_for_the_letter_type(broken):
+    broken(
+        "acknowledgement.yaml", "追踪号为{tracking_number}", "追踪号为{tracking_number}{reasons}"
+    )
+    message = load_error(broken.dir)
+    assert "acknowledgement.yaml" in message and "body[0]" in message and "{reasons}" in message
+
+
+def test_missing_required_placeholder(broken):
+    broken("correction.yaml", "请您于{correction_deadline}前", "请您尽快")
+    message = load_error(broken.dir)
+    assert "letters/correction.yaml" in message
+    assert "{correction_deadline}" in message and "required placeholder missing" in message
+
+
+def test_reply_variant_missing_reasons(broken):
+    broken("reply.yaml", "理由：{reasons}", "理由：略")  # the first: partially_disclosed
+    message = load_error(broken.dir)
+    assert "reply.yaml" in message and "variants.partially_disclosed.body" in message
+    assert "{reasons}" in message
+
+
+def test_unbalanced_brace(broken):
+    broken("extension.yaml", "{new_due_on}前", "{new_due_on前")
+    message = load_error(broken.dir)
+    assert "letters/extension.yaml" in message and "body[0]" in message
+    assert "unbalanced brace" in message and "{new_due_on前" in message
+
+
+def test_stray_closing_brace(broken):
+    broken("reply.yaml", "“{description}”", "“description}”")
+    message = load_error(broken.dir)
+    assert "reply.yaml" in message and "opening" in message and "description}" in message
+
+
+def test_missing_variant(broken):
+    path = broken.dir / "reply.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["variants"]["excessive"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    message = load_error(broken.dir)
+    assert "letters/reply.yaml" in message and "variants.excessive" in message
+    assert "missing variant" in message
+
+
+def test_variant_that_is_not_an_outcome(broken):
+    broken("reply.yaml", "  disclosed:\n", "  disclosed_fully:\n")
+    message = load_error(broken.dir)
+    assert "variants.disclosed" in message  # missing, then unknown: either is named
+
+
+def test_wrong_article(broken):
+    broken("reply.yaml", "第三十六条第（三）项", "第三十六条第（四）项")
+    message = load_error(broken.dir)
+    assert "variants.not_disclosed.body" in message and "第三十六条第（三）项" in message
+
+
+def test_missing_file_and_unknown_field(broken):
+    broken("third_party.yaml", "closing:", "closing_words:")
+    message = load_error(broken.dir)
+    assert "third_party.yaml" in message and "closing_words" in message
+    (broken.dir / "third_party.yaml").unlink()
+    assert "third_party.yaml" in load_error(broken.dir)
+    assert "file missing" in load_error(broken.dir)
+
+
+def test_reply_without_remedy(broken):
+    text = (broken.dir / "reply.yaml").read_text(encoding="utf-8")
+    remedy = re.search(r"(?m)^    remedy: .*\n", text).group(0)  # already_public's
+    broken("reply.yaml", remedy, "")
+    message = load_error(broken.dir)
+    assert "variants.already_public.remedy" in message
