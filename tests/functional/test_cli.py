@@ -164,3 +164,21 @@ def test_missing_config_and_broken_schema_stop_with_a_message(cli, tmp_path):
     assert res.returncode == 2
     assert "schemas/fields.yaml" in res.stderr and "datum" in res.stderr
     assert Path(broken).exists()
+
+
+def test_remind_and_calendar_load_commands(cli, tmp_path):
+    assert cli("initdb").returncode == 0
+    assert cli("load-demo").returncode == 0
+    arrangement = tmp_path / "2027.yaml"
+    arrangement.write_text(
+        "year: 2027\nsource: 测试安排\nholidays:\n  - {from: 2027-01-01, to: 2027-01-03, name: 元旦}\n",
+        encoding="utf-8",
+    )
+    loaded = cli("calendar-load", str(arrangement), "--today", "2026-11-20")
+    assert loaded.returncode == 0 and "已载入 2027 年" in loaded.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2027\nholidays: [{date: 2030-01-01, name: x}]\n", encoding="utf-8")
+    refused = cli("calendar-load", str(bad))
+    assert refused.returncode == 2 and "错误" in refused.stderr
+    reminded = cli("remind", "--today", "2026-11-20")  # no open cases in the demo: nothing to send
+    assert reminded.returncode == 0 and "发送 0 封邮件" in reminded.stdout

@@ -266,3 +266,41 @@ def test_officer_cannot_enter_for_another_organisation_or_a_future_date(
     form["organisation"] = civil.code
     form["event_date"] = "2026-12-01"
     assert "不能晚于今天" in form.submit("submit", status=400).text
+
+
+def test_proof_of_identity_upload_is_checked_and_stored(testapp, civil, dbsession):
+    from disclosure.models import RequestFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    form = testapp.get("/requests/new").forms["deform"]
+    for name, value in {
+        "name": "冯十二",
+        "id_number": resident_id(),
+        "phone": "13300000000",
+        "email": "feng@example.com",
+        "description": "申请某文件全文",
+        "organisation": civil.code,
+    }.items():
+        form[name] = value
+    form["consent"] = True
+    form["upload"] = ("身份证.pdf", pdf)
+    res = form.submit("submit", status=201)
+    tracking = res.html.find(id="tracking-number").text
+    req = dbsession.query(DisclosureRequest).filter_by(tracking_number=tracking).one()
+    (proof,) = dbsession.query(RequestFile).filter_by(request_id=req.id).all()
+    assert proof.media_type == "application/pdf" and proof.size == len(pdf)
+    before = dbsession.query(DisclosureRequest).count()
+    form = testapp.get("/requests/new").forms["deform"]
+    for name, value in {
+        "name": "冯十二",
+        "id_number": resident_id(),
+        "phone": "13300000000",
+        "email": "feng@example.com",
+        "description": "申请某文件全文",
+        "organisation": civil.code,
+    }.items():
+        form[name] = value
+    form["consent"] = True
+    form["upload"] = ("身份证.pdf", b"<html>not a pdf</html>")
+    res = form.submit("submit", status=400)
+    assert "身份证明" in res.text and dbsession.query(DisclosureRequest).count() == before
