@@ -19,6 +19,8 @@ from ..boundary import error_response
 from ..catalogue.officer_views import today
 from ..files.interfaces import IFileStorage
 from ..files.sniff import UploadRejected, check_upload
+from ..letters.services import available_letters
+from ..letters.templates import LETTER_TYPES
 from ..models import DisclosureRequest, RequestFile
 from ..models.requests import OPEN_STATUSES, STATUS_LABELS
 from ..models.users import Role
@@ -472,10 +474,14 @@ def case_page(request):
     req = request.context.request
     me = request.identity
     actor = Actor.officer(me)
-    actions = available(req, actor) if me.organisation_id == req.organisation_id else []
+    own = me.organisation_id == req.organisation_id
+    actions = available(req, actor) if own else []
     return {
         "req": req,
         "actions": actions,
+        "can_handle": own,
+        "letters_available": available_letters(req),
+        "letter_types": LETTER_TYPES,
         "transitions": TRANSITIONS,
         "status_labels": STATUS_LABELS,
         "csrf_token": get_csrf_token(request),

@@ -13,11 +13,11 @@ import getpass
 import os
 import secrets
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from pyramid.paster import get_appsettings, setup_logging
-from sqlalchemy import select
+from sqlalchemy import func, select
 from tqdm import tqdm
 
 from .. import settings as s
@@ -99,7 +99,62 @@ def cmd_load_demo(env: Env, args) -> int:
                 create_user(db, email, DEMO_PASSWORD, org, role, name)
                 print(f"账号：{email}（{role}，{org.name}）密码 {DEMO_PASSWORD}")
     report = _import(env, db, DEMO_DIR / "items.jsonl", today=date.today())
+    load_demo_requests(env, db, date.today())
     return 0 if not report.rejected else 3
+
+
+def load_demo_requests(env: Env, db, today: date) -> None:
+    """A few requests in different states, handled by the demo officers (only into an empty
+    requests table, so running load-demo again adds nothing)."""
+    import yaml
+
+    from ..models import DisclosureRequest, User
+    from ..requests import services
+    from ..requests.workflow import Actor
+
+    rules = services.RequestRules.from_settings(env.settings)
+    data = yaml.safe_load((DEMO_DIR / "requests.yaml").read_text(encoding="utf-8"))
+    db.commit()
+    with db.begin():
+        if db.scalar(select(func.count()).select_from(DisclosureRequest)):
+            return
+        for entry in data["requests"]:
+            org = db.scalars(
+                select(Organisation).where(Organisation.code == entry["organisation"])
+            ).one()
+            staff = {
+                u.role: u for u in db.scalars(select(User).where(User.organisation_id == org.id))
+            }
+            received = today - timedelta(days=entry["received_days_ago"])
+            submission = services.submit(
+                db,
+                rules,
+                {**entry["application"], "organisation": org.code},
+                org,
+                today=received,
+                received_on=received,
+            )
+            for step in entry["steps"]:
+                step = {"action": step} if isinstance(step, str) else dict(step)
+                action = step.pop("action")
+                if "correction_deadline_days" in step:
+                    step["correction_deadline"] = today + timedelta(
+                        days=step.pop("correction_deadline_days")
+                    )
+                step.setdefault("sent_on", received + timedelta(days=1))
+                services.act(
+                    db,
+                    rules,
+                    submission.request,
+                    action,
+                    Actor.officer(staff[Role.OFFICER]),
+                    min(today, received + timedelta(days=2)),
+                    step,
+                )
+            req = submission.request
+            print(
+                f"演示申请：{req.tracking_number} 查询码 {submission.access_code}（{org.short_name}，{req.status}）"
+            )
 
 
 def cmd_create_user(env: Env, args) -> int:

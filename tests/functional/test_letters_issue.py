@@ -185,3 +185,17 @@ def test_preview_and_refusals(testapp, make_user, civil, case, orgs, dbsession):
     testapp.logout()
     testapp.login(make_user(orgs.roots[0], "city_admin").email)
     issue(testapp, case, "acknowledgement", status=403)
+
+
+def test_case_page_offers_each_letter_with_preview(testapp, make_user, civil, case, orgs):
+    testapp.login(make_user(civil).email)
+    page = testapp.get(f"/officer/requests/{case.id}")
+    forms = [f for f in page.forms.values() if f.action.endswith("/letters")]
+    assert [f["kind"].value for f in forms] == ["acknowledgement"]
+    assert "预览" in page.text and "签发并发送" in page.text
+    forms[0].submit(status=303)
+    assert "公开受〔2026〕1号" in testapp.get(f"/officer/requests/{case.id}").text
+    testapp.logout()
+    testapp.login(make_user(orgs.roots[0], "city_admin").email)
+    page = testapp.get(f"/officer/requests/{case.id}")
+    assert not [f for f in page.forms.values() if f.action.endswith("/letters")]
