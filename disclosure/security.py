@@ -121,6 +121,20 @@ def request_acl(organisation_id: int) -> list:
     ]
 
 
+def csrf_node(request):
+    """The hidden CSRF field every Deform form carries (checked by Pyramid before the view)."""
+    import colander
+    import deform
+    from pyramid.csrf import get_csrf_token
+
+    return colander.SchemaNode(
+        colander.String(),
+        name="csrf_token",
+        widget=deform.widget.HiddenWidget(),
+        default=get_csrf_token(request),
+    )
+
+
 def includeme(config):
     settings = config.get_settings()
     config.set_session_factory(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..boundary import error_response
 from ..models import User
 from ..models.users import ROLE_LABELS, Role
-from ..security import Permission
+from ..security import Permission, csrf_node
 from .services import MIN_PASSWORD_LENGTH, AccountError, authenticate, create_user
 
 
@@ -55,14 +55,7 @@ def user_schema(request) -> colander.SchemaNode:
     is_city = user.role == Role.CITY_ADMIN
     roles = [Role.OFFICER, Role.ORG_ADMIN] + ([Role.CITY_ADMIN] if is_city else [])
     schema = colander.SchemaNode(colander.Mapping())
-    schema.add(
-        colander.SchemaNode(
-            colander.String(),
-            name="csrf_token",
-            widget=deform.widget.HiddenWidget(),
-            default=get_csrf_token(request),
-        )
-    )
+    schema.add(csrf_node(request))
     schema.add(
         colander.SchemaNode(
             colander.String(),

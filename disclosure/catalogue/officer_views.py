@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-import colander
 import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
@@ -21,7 +20,7 @@ from ..models import Attachment, CatalogueItem
 from ..models.catalogue import STATUS_LABELS, ItemStatus
 from ..models.users import Role
 from ..pagination import paginate
-from ..security import Permission
+from ..security import Permission, csrf_node
 from .forms import item_schema, normalise
 from .services import CatalogueError
 
@@ -36,14 +35,7 @@ def today(request) -> date:
 
 def item_form(request, organisation, *, buttons) -> deform.Form:
     schema = item_schema(request.catalogue_schema, organisation.category_tree, for_form=True)
-    schema.add(
-        colander.SchemaNode(
-            colander.String(),
-            name="csrf_token",
-            widget=deform.widget.HiddenWidget(),
-            default=get_csrf_token(request),
-        )
-    )
+    schema.add(csrf_node(request))
     return deform.Form(schema, buttons=buttons)
 
 

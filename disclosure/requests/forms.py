@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import colander
 import deform
-from pyramid.csrf import get_csrf_token
 
+from ..security import csrf_node
 from .intake import (
     APPLICANT_TYPES,
     CHANNELS,
@@ -21,15 +21,6 @@ class MemoryTmpStore(dict):
 
     def preview_url(self, name):
         return None
-
-
-def _csrf(request) -> colander.SchemaNode:
-    return colander.SchemaNode(
-        colander.String(),
-        name="csrf_token",
-        widget=deform.widget.HiddenWidget(),
-        default=get_csrf_token(request),
-    )
 
 
 def application_form(request, *, officer_entry: bool = False) -> deform.Form:
@@ -101,5 +92,5 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
                 widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
             )
         )
-    schema.add(_csrf(request))
+    schema.add(csrf_node(request))
     return deform.Form(schema, buttons=(deform.Button("submit", "提交申请"),))
