@@ -102,6 +102,18 @@ ITEMS = [
         ),
     ),
     (
+        "markup",
+        "city",
+        dict(
+            title="关于网页标签测试的说明",
+            body="正文含有<script>alert(1)</script>脚本标签测试内容。",
+            document_number="",
+            topic="other",
+            genre="notice",
+            published_on=date(2020, 1, 6),
+        ),
+    ),
+    (
         "expired",
         "city",
         dict(
@@ -344,3 +356,11 @@ def test_search_page_and_empty_page(env):
     assert "关于做好冬季困难群众救助工作的通知" in page.text and "找到 1 条结果" in page.text
     empty = env.testapp.get("/search", {"q": "不存在的词语组合"})
     assert "没有找到" in empty.text and "申请政府信息公开" in empty.text
+
+
+def test_snippets_escape_markup_from_documents(env):
+    body = search(env, q="脚本标签测试")
+    (hit,) = body["hits"]
+    assert "<script>" not in hit["snippet"] and "&lt;script&gt;" in hit["snippet"]
+    page = env.testapp.get("/search", {"q": "脚本标签测试"})
+    assert "<script>alert(1)</script>" not in page.text
