@@ -252,7 +252,16 @@ def request_json(req) -> dict:
     }
 
 
+MAX_JSON_BYTES = 1024 * 1024
+
+
+class BodyTooLarge(ValueError):
+    pass
+
+
 def _json_body(request) -> dict:
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise BodyTooLarge("请求体过大（最多 1 MB）")
     try:
         body = json.loads(request.body.decode("utf-8")) if request.body else None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -272,6 +281,8 @@ def _json_body(request) -> dict:
 def api_submit(request):
     try:
         body = _json_body(request)
+    except BodyTooLarge as exc:
+        return error_response(request, 413, str(exc))
     except ValueError as exc:
         return error_response(request, 400, str(exc))
     cstruct = {k: v for k, v in body.items() if isinstance(v, str | bool)}

@@ -1,5 +1,6 @@
 """Disclosure on request through the web and the API: apply, follow, and the officers' workflow."""
 
+import json
 import re
 from datetime import date
 
@@ -304,3 +305,17 @@ def test_proof_of_identity_upload_is_checked_and_stored(testapp, civil, dbsessio
     form["upload"] = ("身份证.pdf", b"<html>not a pdf</html>")
     res = form.submit("submit", status=400)
     assert "身份证明" in res.text and dbsession.query(DisclosureRequest).count() == before
+
+
+def test_api_rejects_lone_surrogates_and_oversized_bodies(testapp, person, dbsession):
+    raw = json.dumps({**person, "name": "\ud800"}).encode()
+    res = testapp.post(
+        "/api/v1/requests", raw, headers={"Content-Type": "application/json"}, status=400
+    )
+    assert "name" in res.json["fields"]
+    big = json.dumps({**person, "description": "很长" * 600_000}).encode()
+    res = testapp.post(
+        "/api/v1/requests", big, headers={"Content-Type": "application/json"}, status=413
+    )
+    assert res.json["error"]
+    assert dbsession.query(DisclosureRequest).count() == 0
