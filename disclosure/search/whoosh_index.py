@@ -114,6 +114,7 @@ class WhooshSearchIndex:
         self._ix: index.Index | None = None
         self._ix_name: str | None = None
         self._searcher = None
+        self._filters: dict = {}
 
     def _index(self) -> index.Index:
         if self._pinned is not None:
@@ -133,7 +134,24 @@ class WhooshSearchIndex:
             # Not Searcher.refresh(): it fails on an index that started empty (EmptyReader).
             if self._searcher is None or not self._searcher.up_to_date():
                 self._searcher = ix.searcher()
+                self._filters = {}
             return self._searcher
+
+    def _filter_docs(self, searcher, query: wq.Query | None):
+        """The documents a filter allows, cached for the life of the searcher: the same filters
+        (an organisation, a year) come back again and again."""
+        if query is None:
+            return None
+        key = repr(query)
+        with self._lock:
+            cached = self._filters.get(key) if self._filters is not None else None
+        if cached is None or cached[0] is not searcher:
+            cached = (searcher, set(searcher.docs_for_query(query)))  # Whoosh wants a set
+            with self._lock:
+                if len(self._filters) > 256:
+                    self._filters.clear()
+                self._filters[key] = cached
+        return cached[1]
 
     # --- writing -------------------------------------------------------------------------
 
@@ -179,7 +197,12 @@ class WhooshSearchIndex:
             text_query = wq.Every()
         # optimize=False: score every match in one pass, which also counts them; the block-skipping
         # optimisation would need a second full pass just to count the total.
-        kwargs: dict = {"filter": filter_query(query), "terms": False, "optimize": False}
+        searcher = self.searcher()
+        kwargs: dict = {
+            "filter": self._filter_docs(searcher, filter_query(query)),
+            "terms": False,
+            "optimize": False,
+        }
         if facets:
             kwargs["groupedby"] = {
                 name: sorting.FieldFacet(name, allow_overlap=(name == "organisation"))
@@ -192,7 +215,6 @@ class WhooshSearchIndex:
         ):
             # Just a 文号: every item carrying it matches equally; list them in catalogue order.
             kwargs["sortedby"] = sorting.FieldFacet("index_number")
-        searcher = self.searcher()
         page = searcher.search_page(text_query, query.page, pagelen=query.per_page, **kwargs)
         results = page.results
         results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
