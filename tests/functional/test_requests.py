@@ -269,40 +269,34 @@ def test_officer_cannot_enter_for_another_organisation_or_a_future_date(
     assert "不能晚于今天" in form.submit("submit", status=400).text
 
 
-def test_proof_of_identity_upload_is_checked_and_stored(testapp, civil, dbsession):
-    from disclosure.models import RequestFile
-
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def proof_form(testapp, civil, upload):
     form = testapp.get("/requests/new").forms["deform"]
-    for name, value in {
+    fields = {
         "name": "冯十二",
         "id_number": resident_id(),
         "phone": "13300000000",
         "email": "feng@example.com",
         "description": "申请某文件全文",
         "organisation": civil.code,
-    }.items():
+    }
+    for name, value in fields.items():
         form[name] = value
     form["consent"] = True
-    form["upload"] = ("身份证.pdf", pdf)
-    res = form.submit("submit", status=201)
+    form["upload"] = upload
+    return form
+
+
+def test_proof_of_identity_upload_is_checked_and_stored(testapp, civil, dbsession):
+    from disclosure.models import RequestFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    res = proof_form(testapp, civil, ("身份证.pdf", pdf)).submit("submit", status=201)
     tracking = res.html.find(id="tracking-number").text
     req = dbsession.query(DisclosureRequest).filter_by(tracking_number=tracking).one()
     (proof,) = dbsession.query(RequestFile).filter_by(request_id=req.id).all()
     assert proof.media_type == "application/pdf" and proof.size == len(pdf)
     before = dbsession.query(DisclosureRequest).count()
-    form = testapp.get("/requests/new").forms["deform"]
-    for name, value in {
-        "name": "冯十二",
-        "id_number": resident_id(),
-        "phone": "13300000000",
-        "email": "feng@example.com",
-        "description": "申请某文件全文",
-        "organisation": civil.code,
-    }.items():
-        form[name] = value
-    form["consent"] = True
-    form["upload"] = ("身份证.pdf", b"<html>not a pdf</html>")
+    form = proof_form(testapp, civil, ("身份证.pdf", b"<html>not a pdf</html>"))
     res = form.submit("submit", status=400)
     assert "身份证明" in res.text and dbsession.query(DisclosureRequest).count() == before
 
