@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
@@ -79,6 +78,3 @@ def boundary_tween_factory(handler, registry):
 
 def includeme(config):
     config.add_tween("disclosure.boundary.boundary_tween_factory")
-
-
-__all__ = ["HTTPBadRequest", "error_response", "has_surrogate"]

@@ -66,21 +66,21 @@ def browse_query_schema(request) -> colander.SchemaNode:
     return root
 
 
-def _int_messages(exc: colander.Invalid) -> dict[str, str]:
-    out = {}
-    for key, msg in exc.asdict().items():
-        out[key] = "应为整数" if "is not a number" in msg else msg
-    return out
+def parse_query(schema: colander.SchemaNode, params) -> dict:
+    """Validate query parameters (empty ones are left out); on failure raise colander.Invalid
+    with ``messages_by_field`` in Chinese."""
+    flat = {k: v for k, v in params.items() if v != ""}
+    try:
+        return schema.deserialize(flat)
+    except colander.Invalid as exc:
+        exc.messages_by_field = {
+            k: ("应为整数" if "is not a number" in v else v) for k, v in exc.asdict().items()
+        }
+        raise
 
 
 def parse_browse_query(request, params) -> dict:
-    """Validate query parameters; raise colander.Invalid with Chinese messages."""
-    flat = {k: v for k, v in params.items() if v != ""}
-    try:
-        return browse_query_schema(request).deserialize(flat)
-    except colander.Invalid as exc:
-        exc.messages_by_field = _int_messages(exc)
-        raise
+    return parse_query(browse_query_schema(request), params)
 
 
 @dataclass

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import colander
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..boundary import error_response
 from ..files.interfaces import IFileStorage
+from ..files.responses import file_response
 from ..security import Permission
 from .browse import browse, parse_browse_query
 
@@ -66,16 +66,7 @@ def item_page(request):
 def attachment_download(request):
     attachment = request.context.attachment
     data = request.find_service(IFileStorage).get(attachment.storage_key)
-    response = Response(body=data, content_type=attachment.media_type)
-    response.content_disposition = "attachment; filename*=UTF-8''" + _quote(attachment.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
+    return file_response(data, attachment.media_type, attachment.filename)
 
 
 @view_config(route_name="apply", renderer="apply.jinja2", permission=Permission.VIEW)

@@ -4,20 +4,19 @@ access code, on the status page and in the API)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.response import Response
 from pyramid.view import view_config
 from pyramid_mailer.message import Attachment, Message
 
 from ..boundary import error_response
 from ..catalogue.officer_views import today
 from ..files.interfaces import IFileStorage
+from ..files.responses import file_response
 from ..models import Letter
 from ..requests.views import _lookup, send_after_commit
 from ..security import Permission
-from .services import PREVIEW_NUMBER, LetterError, available_letters, issue, render_pdf
+from .services import PREVIEW_NUMBER, LetterError, issue, render_pdf
 from .templates import LETTER_TYPES
 
 log = logging.getLogger(__name__)
@@ -39,13 +38,8 @@ def status_url(request, req) -> str:
     return request.route_url("request_status", _query={"tracking_number": req.tracking_number})
 
 
-def pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Response:
-    response = Response(body=data, content_type="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response.content_disposition = f"{disposition}; filename*=UTF-8''{quote(filename, safe='')}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control = "private, no-store"
-    return response
+def pdf_response(data: bytes, filename: str, *, inline: bool = False):
+    return file_response(data, "application/pdf", filename, inline=inline, private=True)
 
 
 def letter_filename(letter: Letter) -> str:
@@ -209,6 +203,3 @@ def applicant_download(request):
         request.POST.get("letter_id", "")[:12],
     )
     return problem or pdf_response(stored_bytes(request, letter), letter_filename(letter))
-
-
-__all__ = ["available_letters"]

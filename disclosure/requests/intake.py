@@ -9,7 +9,7 @@ from datetime import date
 import colander
 
 from ..catalogue.forms import clean_text, strip_blank
-from ..models import DisclosureRequest, Organisation, RequestEvent
+from ..models import DisclosureRequest, Organisation
 from ..models.requests import RequestStatus
 from .identity import credit_code_problem, resident_id_problem
 from .tokens import hash_access_code, new_access_code, new_tracking_number
@@ -226,6 +226,3 @@ def new_request(
         **fields,
     )
     return Submission(request, code)
-
-
-__all__ = ["RequestEvent", "Submission", "new_request", "receipt_date"]

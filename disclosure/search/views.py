@@ -6,7 +6,7 @@ import colander
 from pyramid.view import view_config
 
 from ..boundary import error_response
-from ..catalogue.browse import browse_query_schema
+from ..catalogue.browse import browse_query_schema, parse_query
 from ..catalogue.forms import ChoiceType, DateType
 from ..security import Permission
 from .interfaces import ISearchIndex, SearchQuery
@@ -50,14 +50,7 @@ def search_schema(request) -> colander.SchemaNode:
 
 
 def parse_search(request) -> SearchQuery:
-    flat = {k: v for k, v in request.GET.items() if v != ""}
-    try:
-        data = search_schema(request).deserialize(flat)
-    except colander.Invalid as exc:
-        exc.messages_by_field = {
-            k: ("应为整数" if "is not a number" in v else v) for k, v in exc.asdict().items()
-        }
-        raise
+    data = parse_query(search_schema(request), request.GET)
     return SearchQuery(**{k: data.get(k) for k in SearchQuery.__dataclass_fields__ if k in data})
 
 

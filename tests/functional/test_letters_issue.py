@@ -7,10 +7,10 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from disclosure.models import DisclosureRequest, Letter
+from disclosure.models import Letter
 
 from .test_request_workflow import act
-from .test_requests import resident_id
+from .test_requests import submit_case
 
 
 def text_of(pdf: bytes) -> str:
@@ -21,25 +21,16 @@ def text_of(pdf: bytes) -> str:
 
 @pytest.fixture
 def case(testapp, civil, dbsession):
-    body = {
-        "applicant_type": "person",
-        "name": "郑十一",
-        "id_type": "resident_id",
-        "id_number": resident_id(),
-        "phone": "13500000000",
-        "email": "zheng@example.com",
-        "organisation": civil.code,
-        "description": "2026年临时救助资金发放名单",
-        "delivery_form": "electronic",
-        "delivery_channel": "email",
-        "consent": True,
-    }
-    made = testapp.post_json("/api/v1/requests", body, status=201).json
-    req = (
-        dbsession.query(DisclosureRequest).filter_by(tracking_number=made["tracking_number"]).one()
+    return submit_case(
+        testapp,
+        dbsession,
+        name="郑十一",
+        phone="13500000000",
+        email="zheng@example.com",
+        organisation=civil.code,
+        description="2026年临时救助资金发放名单",
+        delivery_channel="email",
     )
-    req.access_code = made["access_code"]
-    return req
 
 
 def issue(testapp, req, kind, variant="default", status=303, **params):

@@ -5,29 +5,20 @@ import pytest
 
 from disclosure.models import DisclosureRequest
 
-from .test_requests import resident_id
+from .test_requests import submit_case
 
 
 @pytest.fixture
 def case(testapp, civil, dbsession):
-    body = {
-        "applicant_type": "person",
-        "name": "周九",
-        "id_type": "resident_id",
-        "id_number": resident_id(),
-        "phone": "13700000000",
-        "organisation": civil.code,
-        "description": "请提供2026年社会救助资金使用情况",
-        "delivery_form": "electronic",
-        "delivery_channel": "on_site",
-        "consent": True,
-    }
-    made = testapp.post_json("/api/v1/requests", body, status=201).json
-    req = (
-        dbsession.query(DisclosureRequest).filter_by(tracking_number=made["tracking_number"]).one()
+    return submit_case(
+        testapp,
+        dbsession,
+        name="周九",
+        phone="13700000000",
+        organisation=civil.code,
+        description="请提供2026年社会救助资金使用情况",
+        delivery_channel="on_site",
     )
-    req.access_code = made["access_code"]
-    return req
 
 
 def act(testapp, req, action, status=303, **params):
