@@ -9,6 +9,7 @@ warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 from pyramid.config import Configurator  # noqa: E402
 
 from . import settings as settings_module  # noqa: E402
+from .boundary import CookieHeaderLimit  # noqa: E402
 
 
 def main(global_config, **settings):
@@ -28,4 +29,4 @@ def main(global_config, **settings):
         config.include(".templating")
         config.include(".routes")
         config.scan(ignore=[".scripts", ".tests"])
-    return config.make_wsgi_app()
+    return CookieHeaderLimit(config.make_wsgi_app())

@@ -1,12 +1,19 @@
 """The request boundary: bad bytes become a clear 400, never a 500.
 
 WebOb decodes the path, the query string and form bodies lazily, so invalid UTF-8 or an unknown
-charset would surface as an exception deep inside a view. This tween touches them first.
+charset would surface as an exception deep inside a view. This tween touches them first, and
+refuses form posts whose Deform (peppercorn) ``__start__``/``__end__`` markers were tampered with.
+
+``CookieHeaderLimit`` wraps the whole WSGI application: it refuses an oversized ``Cookie`` header
+before Pyramid builds a request, since WebOb parses cookies in quadratic time and the session,
+the security policy and pyramid_tm (which annotates the transaction with the user) all read them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
@@ -14,6 +21,14 @@ from pyramid.response import Response
 log = logging.getLogger(__name__)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+# Deform writes ``<field name>:mapping|sequence|rename`` into its hidden marker fields.
+MARKER_RE = re.compile(r"^[A-Za-z0-9_.-]*:(mapping|sequence|rename)$")
+MARKERS = ("__start__", "__end__")
+BAD_FORM = "表单数据无效"
+
+MAX_COOKIE_BYTES = 8192
+COOKIE_TOO_LARGE = "请求头 Cookie 过大"
 
 
 def has_surrogate(value: str) -> bool:
@@ -45,7 +60,8 @@ def check_request(request) -> str | None:
             if has_surrogate(value):
                 return "请求参数包含无效字符"
         if request.method == "POST" and request.content_type in FORM_TYPES:
-            request.POST.items()
+            if not markers_ok(request.POST.items()):
+                return BAD_FORM
     except UnicodeDecodeError:
         return "请求包含无效的 UTF-8 编码"
     except (LookupError, DeprecationWarning):
@@ -54,6 +70,21 @@ def check_request(request) -> str | None:
     except ValueError:
         return "请求格式无效"
     return None
+
+
+def markers_ok(items) -> bool:
+    """True if every Deform marker is well formed and they nest properly (peppercorn would
+    otherwise raise a ValueError quoting the tampered value back into the page)."""
+    depth = 0
+    for key, value in items:
+        if key not in MARKERS:
+            continue
+        if not isinstance(value, str) or not MARKER_RE.match(value):
+            return False
+        depth += 1 if key == "__start__" else -1
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _close_body(request) -> None:
@@ -74,6 +105,61 @@ def boundary_tween_factory(handler, registry):
         return handler(request)
 
     return boundary_tween
+
+
+SITE_COOKIES = ("disclosure_session",)
+
+
+def own_cookies(header: str) -> str:
+    """The ``name=value`` pairs of the cookies this site sets, in order; the rest dropped."""
+    kept = []
+    for part in header.split(";"):
+        name = part.split("=", 1)[0].strip()
+        if name in SITE_COOKIES:
+            kept.append(part.strip())
+    return "; ".join(kept)
+
+
+class CookieHeaderLimit:
+    """WSGI middleware: a ``Cookie`` header over MAX_COOKIE_BYTES gets a plain 400 (JSON under
+    ``/api/``) before WebOb parses it. Other attributes (``registry``…) are the wrapped app's."""
+
+    def __init__(self, app, max_bytes: int = MAX_COOKIE_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+    def __call__(self, environ, start_response):
+        # PEP 3333: header values are latin-1 str, one character per byte.
+        cookie = environ.get("HTTP_COOKIE", "")
+        if len(cookie) <= self.max_bytes:
+            if cookie:
+                # WebOb's parser is quadratic in the header's length: hand it only the cookies
+                # this site sets (a linear split), so a near-limit header costs nothing either.
+                environ["HTTP_COOKIE"] = own_cookies(cookie)
+            return self.app(environ, start_response)
+        log.info("bad request rejected at the boundary: %s", COOKIE_TOO_LARGE)
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            body = json.dumps({"error": COOKIE_TOO_LARGE}, ensure_ascii=False).encode("utf-8")
+            content_type = "application/json; charset=utf-8"
+        else:
+            body = (
+                '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+                "<title>请求有误</title></head><body><h1>请求有误（400）</h1>"
+                f"<p>{COOKIE_TOO_LARGE}，请清除本站 Cookie 后重试。</p></body></html>"
+            ).encode()
+            content_type = "text/html; charset=utf-8"
+        start_response(
+            "400 Bad Request",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [body]
 
 
 def includeme(config):

@@ -5,24 +5,30 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
-from .models import Attachment, CatalogueItem, DisclosureRequest, Organisation
+from .models import Attachment, CatalogueItem, DisclosureRequest, Organisation, RequestFile
 from .security import OfficerRoot, PublicRoot, organisation_acl, request_acl
 
 INDEX_NUMBER = r"{index_number:[0-9A-Za-z]{9,18}/\d{4}-\d{5}}"
 
 
 class ItemContext:
-    """An officer's view of one catalogue item: only its organisation (or the city office)."""
+    """An officer's view of one catalogue item: its organisation, its overseers, the city."""
 
-    def __init__(self, item: CatalogueItem) -> None:
+    def __init__(self, item: CatalogueItem, ancestors) -> None:
         self.item = item
-        self.__acl__ = organisation_acl(item.organisation_id)
+        self.__acl__ = organisation_acl(item.organisation, ancestors)
 
 
 class OrganisationContext:
-    def __init__(self, organisation: Organisation) -> None:
+    """An organisation's public pages, and what its officers may do in its name."""
+
+    def __init__(self, organisation: Organisation, ancestors) -> None:
         self.organisation = organisation
-        self.__acl__ = [*PublicRoot.__acl__, *organisation_acl(organisation.id)]
+        self.__acl__ = [*PublicRoot.__acl__, *organisation_acl(organisation, ancestors)]
+
+
+def organisation_context(request, organisation: Organisation) -> OrganisationContext:
+    return OrganisationContext(organisation, request.organisations.ancestors(organisation))
 
 
 class PublicItemContext(PublicRoot):
@@ -41,35 +47,59 @@ def officer_item_factory(request) -> ItemContext:
     item = request.dbsession.get(CatalogueItem, _int(request.matchdict["item_id"]))
     if item is None:
         raise HTTPNotFound()
-    return ItemContext(item)
+    return ItemContext(item, request.organisations.ancestors(item.organisation))
 
 
 class RequestContext:
-    """One disclosure request, for the officers of its organisation (and the city office)."""
+    """One disclosure request: its organisation's officers, its overseers, its applicant."""
 
-    def __init__(self, disclosure_request: DisclosureRequest) -> None:
+    def __init__(self, disclosure_request: DisclosureRequest, ancestors) -> None:
         self.request = disclosure_request
-        self.__acl__ = request_acl(disclosure_request.organisation_id)
+        self.ancestors = ancestors
+        self.__acl__ = request_acl(disclosure_request, ancestors)
+
+
+def request_context(request, disclosure_request: DisclosureRequest) -> RequestContext:
+    return RequestContext(
+        disclosure_request, request.organisations.ancestors(disclosure_request.organisation)
+    )
 
 
 def officer_request_factory(request) -> RequestContext:
     found = request.dbsession.get(DisclosureRequest, _int(request.matchdict["request_id"]))
     if found is None:
         raise HTTPNotFound()
-    return RequestContext(found)
+    return request_context(request, found)
+
+
+def request_file_factory(request) -> RequestContext:
+    context = officer_request_factory(request)
+    found = request.dbsession.get(RequestFile, _int(request.matchdict["file_id"]))
+    if found is None or found.request_id != context.request.id:
+        raise HTTPNotFound()
+    context.file = found
+    return context
 
 
 def public_item_factory(request) -> PublicItemContext:
-    item = request.catalogue.find_public(request.matchdict["index_number"].upper())
+    from .catalogue.visibility import find_visible
+
+    item = find_visible(request.dbsession, request.matchdict["index_number"].upper())
     if item is None:
         raise HTTPNotFound("没有找到该信息")
     return PublicItemContext(item)
 
 
 def public_attachment_factory(request) -> PublicItemContext:
+    """Only an attachment in the item's public view (none of an on-request item) is served."""
+    from .catalogue.visibility import public_attachments
+
     context = public_item_factory(request)
-    attachment = request.dbsession.get(Attachment, _int(request.matchdict["attachment_id"]))
-    if attachment is None or attachment.item_id != context.item.id:
+    wanted = _int(request.matchdict["attachment_id"])
+    attachment: Attachment | None = next(
+        (a for a in public_attachments(context.item) if a.id == wanted), None
+    )
+    if attachment is None:
         raise HTTPNotFound()
     context.attachment = attachment
     return context
@@ -81,7 +111,7 @@ def organisation_factory(request) -> OrganisationContext:
     ).first()
     if org is None:
         raise HTTPNotFound("没有找到该机构")
-    return OrganisationContext(org)
+    return organisation_context(request, org)
 
 
 def includeme(config):
@@ -148,6 +178,11 @@ def includeme(config):
         "officer_letter",
         "/officer/requests/{request_id}/letters/{letter_id}",
         factory=officer_request_factory,
+    )
+    config.add_route(
+        "officer_request_file",
+        r"/officer/requests/{request_id}/files/{file_id}",
+        factory=request_file_factory,
     )
     config.add_route(
         "officer_request_action",

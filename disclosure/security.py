@@ -1,8 +1,28 @@
-"""Who may do what: permissions as an enum, a session-based security policy, ACL contexts, CSRF."""
+"""Who may do what, decided in one place.
+
+Views and workflow actions declare a :class:`Permission` and nothing else. Whether the person
+asking has it is decided by the ``__acl__`` of the context (built here, from the organisation
+tree) and the principals of the person (also built here):
+
+- every officer acts for their own organisation (``org:<id>``);
+- an org admin also approves extensions and manages accounts there (``orgadmin:<id>``), and
+  oversees, read-only, every organisation below it in the tree (a county government's admin
+  reads its townships' and departments' cases and catalogues and runs their reports);
+- the city office (``role:city_admin``) oversees everything and may keep any catalogue;
+- an applicant who gave the right access code for a case is ``applicant:<request id>``;
+- the system (scheduled commands) is ``system``.
+
+Sessions: a signed cookie carries the user id and a login token; the token's row in
+``login_sessions`` is what makes the session valid, so logging out ends it on the server.
+"""
 
 from __future__ import annotations
 
 import enum
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Allow, Authenticated, Everyone
@@ -10,20 +30,57 @@ from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import SignedCookieSessionFactory
 
 from . import settings as s
-from .models import User
+from .models import LoginSession, Organisation, User
+from .models.search import utcnow
 from .models.users import Role
 
 
 class Permission(enum.StrEnum):
-    VIEW = "view"
-    OFFICER_AREA = "officer:area"  # any logged-in officer: dashboard, new item
+    VIEW = "view"  # the public site
+    OFFICER_AREA = "officer:area"  # any logged-in officer: dashboards, new item
+    CATALOGUE_VIEW = "catalogue:view"  # read an organisation's catalogue, drafts included
     CATALOGUE_EDIT = "catalogue:edit"  # an item of one's own organisation
     CATALOGUE_PUBLISH = "catalogue:publish"
     USERS_MANAGE = "users:manage"  # the officers of one's own organisation
-    REQUESTS_VIEW = "requests:view"  # a request of one's own organisation (the city office: all)
-    REQUESTS_HANDLE = "requests:handle"  # act on a request of one's own organisation
+    REQUESTS_VIEW = "requests:view"  # read a case (own organisation, or overseen)
+    REQUESTS_ENTER = "requests:enter"  # record an application received on paper
+    REQUESTS_HANDLE = "requests:handle"  # act on a case of one's own organisation
+    REQUESTS_APPROVE = "requests:approve"  # approve an extension (the organisation's admin)
+    REQUESTS_PERSONAL_DATA = "requests:personal-data"  # the applicant's proof of identity
+    REQUESTS_APPLICANT = "requests:applicant"  # the applicant's own actions (withdraw)
+    REQUESTS_SYSTEM = "requests:system"  # scheduled actions (a correction never received)
+    REPORTS_VIEW = "reports:view"  # statistics and annual reports of an organisation
     CALENDAR_MANAGE = "calendar:manage"  # load a year's holiday arrangement (the city office)
     ADMIN = "admin"  # the city office: every organisation
+
+
+P = Permission
+
+CITY_ADMIN = "role:city_admin"
+SYSTEM = "system"
+
+# What each kind of principal may do on an organisation's things.
+OWN = (
+    P.CATALOGUE_VIEW,
+    P.CATALOGUE_EDIT,
+    P.CATALOGUE_PUBLISH,
+    P.REQUESTS_VIEW,
+    P.REQUESTS_ENTER,
+    P.REQUESTS_HANDLE,
+    P.REQUESTS_PERSONAL_DATA,
+    P.REPORTS_VIEW,
+)
+OWN_ADMIN = (P.USERS_MANAGE, P.REQUESTS_APPROVE)
+OVERSEER = (P.CATALOGUE_VIEW, P.REQUESTS_VIEW, P.REPORTS_VIEW)
+CITY = (
+    P.CATALOGUE_VIEW,
+    P.CATALOGUE_EDIT,
+    P.CATALOGUE_PUBLISH,
+    P.USERS_MANAGE,
+    P.REQUESTS_VIEW,
+    P.REQUESTS_ENTER,
+    P.REPORTS_VIEW,
+)
 
 
 def org_principal(organisation_id: int) -> str:
@@ -34,7 +91,8 @@ def org_admin_principal(organisation_id: int) -> str:
     return f"orgadmin:{organisation_id}"
 
 
-CITY_ADMIN = "role:city_admin"
+def applicant_principal(request_id: int) -> str:
+    return f"applicant:{request_id}"
 
 
 def principals_for(user: User | None) -> list[str]:
@@ -47,14 +105,114 @@ def principals_for(user: User | None) -> list[str]:
     return out
 
 
+def organisation_acl(organisation: Organisation, ancestors: Iterable[Organisation]) -> list:
+    """The ACL of anything that belongs to ``organisation`` (its catalogue, its cases)."""
+    acl: list = [
+        (Allow, CITY_ADMIN, CITY),
+        (Allow, org_principal(organisation.id), OWN),
+        (Allow, org_admin_principal(organisation.id), OWN_ADMIN),
+    ]
+    acl += [(Allow, org_admin_principal(a.id), OVERSEER) for a in ancestors]
+    return acl
+
+
+def request_acl(disclosure_request, ancestors: Iterable[Organisation]) -> list:
+    """A case: its organisation's ACL, plus its applicant and the system."""
+    return [
+        *organisation_acl(disclosure_request.organisation, ancestors),
+        (Allow, applicant_principal(disclosure_request.id), P.REQUESTS_APPLICANT),
+        (Allow, SYSTEM, P.REQUESTS_SYSTEM),
+    ]
+
+
+_acl = ACLHelper()
+
+
+def permits(acl: list, principals: list[str], permission: str) -> bool:
+    class _Context:
+        __acl__ = acl
+
+    return bool(_acl.permits(_Context(), principals, permission))
+
+
+def applicant_permits(disclosure_request, ancestors) -> Callable[[str], bool]:
+    """What the applicant who gave the right access code may do on their case."""
+    principals = [Everyone, applicant_principal(disclosure_request.id)]
+    acl = request_acl(disclosure_request, ancestors)
+    return lambda permission: permits(acl, principals, permission)
+
+
+def user_permits(user: User, disclosure_request, ancestors) -> Callable[[str], bool]:
+    """What an officer may do on a case, outside a web request (the command line)."""
+    acl = request_acl(disclosure_request, ancestors)
+    principals = principals_for(user)
+    return lambda permission: permits(acl, principals, permission)
+
+
+def system_permits(disclosure_request, ancestors) -> Callable[[str], bool]:
+    acl = request_acl(disclosure_request, ancestors)
+    return lambda permission: permits(acl, [Everyone, SYSTEM], permission)
+
+
+def visible_organisations(request, permission: str) -> list[Organisation]:
+    """The organisations on whose things the current user has ``permission`` (for lists)."""
+    tree = request.organisations
+    principals = principals_for(request.identity)
+    return [
+        org
+        for org in tree.orgs
+        if permits(organisation_acl(org, tree.ancestors(org)), principals, permission)
+    ]
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+SESSION_TOKEN = "login_token"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(request, user: User, now: datetime | None = None) -> list:
+    """Rotate the session (a new cookie; nothing of the anonymous one survives) and open a
+    server-side login session. Returns the headers to set."""
+    request.session.invalidate()
+    token = secrets.token_urlsafe(32)
+    request.dbsession.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now or utcnow(),
+            address=(request.client_addr or "")[:64],
+        )
+    )
+    request.session[SESSION_TOKEN] = token
+    return SessionAuthenticationHelper().remember(request, user.id)
+
+
+def end_login_session(request, now: datetime | None = None) -> list:
+    token = request.session.get(SESSION_TOKEN)
+    if token:
+        row = request.dbsession.get(LoginSession, _token_hash(token))
+        if row is not None and row.ended_at is None:
+            row.ended_at = now or utcnow()
+    headers = SessionAuthenticationHelper().forget(request)
+    request.session.invalidate()
+    return headers
+
+
 class SecurityPolicy:
     def __init__(self) -> None:
         self.helper = SessionAuthenticationHelper()
-        self.acl = ACLHelper()
 
     def identity(self, request) -> User | None:
         userid = self.helper.authenticated_userid(request)
-        if userid is None:
+        token = request.session.get(SESSION_TOKEN)
+        if userid is None or not token:
+            return None
+        login = request.dbsession.get(LoginSession, _token_hash(token))
+        if login is None or login.ended_at is not None or login.user_id != userid:
             return None
         user = request.dbsession.get(User, userid)
         return user if user is not None and user.active else None
@@ -64,7 +222,7 @@ class SecurityPolicy:
         return None if user is None else user.id
 
     def permits(self, request, context, permission):
-        return self.acl.permits(context, principals_for(request.identity), permission)
+        return _acl.permits(context, principals_for(request.identity), permission)
 
     def remember(self, request, userid, **kw):
         return self.helper.remember(request, userid, **kw)
@@ -74,51 +232,23 @@ class SecurityPolicy:
 
 
 class PublicRoot:
-    __acl__ = [(Allow, Everyone, Permission.VIEW)]
+    __acl__ = [(Allow, Everyone, P.VIEW)]
 
     def __init__(self, request) -> None:
         self.request = request
 
 
 class OfficerRoot:
-    """The officer area: any active officer may enter; each item route narrows it down."""
+    """The officer area: any active officer may enter; each object's route narrows it down."""
 
     __acl__ = [
-        (Allow, Authenticated, Permission.OFFICER_AREA),
-        (Allow, CITY_ADMIN, Permission.ADMIN),
-        (Allow, CITY_ADMIN, Permission.USERS_MANAGE),
-        (Allow, "role:org_admin", Permission.USERS_MANAGE),
-        (Allow, CITY_ADMIN, Permission.CALENDAR_MANAGE),
+        (Allow, Authenticated, P.OFFICER_AREA),
+        (Allow, CITY_ADMIN, (P.ADMIN, P.USERS_MANAGE, P.CALENDAR_MANAGE)),
+        (Allow, f"role:{Role.ORG_ADMIN}", P.USERS_MANAGE),
     ]
 
     def __init__(self, request) -> None:
         self.request = request
-
-
-def organisation_acl(organisation_id: int) -> list:
-    """Officers of the organisation edit and publish; the city office may do everything."""
-    return [
-        (Allow, CITY_ADMIN, (Permission.CATALOGUE_EDIT, Permission.CATALOGUE_PUBLISH)),
-        (
-            Allow,
-            org_principal(organisation_id),
-            (Permission.CATALOGUE_EDIT, Permission.CATALOGUE_PUBLISH),
-        ),
-        (Allow, CITY_ADMIN, Permission.USERS_MANAGE),
-        (Allow, org_admin_principal(organisation_id), Permission.USERS_MANAGE),
-    ]
-
-
-def request_acl(organisation_id: int) -> list:
-    """Officers of the organisation view and handle its requests; the city office only views."""
-    return [
-        (Allow, CITY_ADMIN, Permission.REQUESTS_VIEW),
-        (
-            Allow,
-            org_principal(organisation_id),
-            (Permission.REQUESTS_VIEW, Permission.REQUESTS_HANDLE),
-        ),
-    ]
 
 
 def csrf_node(request):

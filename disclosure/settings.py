@@ -27,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
     "search.indexer": "thread",
     "requests.profile": "ogi-2019",  # the rule profile for new requests (catalog_schemas/profiles)
+    "requests.purge_after_years": "5",  # `disclosure purge-personal-data`: years after closing
     "mail.host": "localhost",
     "mail.port": "25",
     "mail.default_sender": "noreply@disclosure.local",

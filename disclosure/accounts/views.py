@@ -2,23 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import colander
 import deform
 from pyramid.csrf import get_csrf_token, new_csrf_token
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
-from pyramid.security import forget, remember
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from .. import clock
 from ..boundary import error_response
 from ..models import User
 from ..models.users import ROLE_LABELS, Role
-from ..security import Permission, csrf_node
-from .services import MIN_PASSWORD_LENGTH, AccountError, authenticate, create_user
+from ..routes import organisation_context
+from ..security import (
+    Permission,
+    csrf_node,
+    end_login_session,
+    start_login_session,
+    visible_organisations,
+)
+from ..throttle import Rule, blocked_for, clear, record_failure, wait_text
+from .services import (
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    authenticate,
+    create_user,
+    normalise_email,
+)
 
 
 def _safe_next(url: str | None) -> str | None:
     return url if url and url.startswith("/") and not url.startswith("//") else None
+
+
+# Failed logins allowed per window, then that account (or that address) must wait.
+PER_ACCOUNT = Rule(limit=5, window=timedelta(minutes=15))
+PER_ADDRESS = Rule(limit=20, window=timedelta(minutes=15))
+
+
+def _login_keys(request, email: str) -> list[tuple[str, Rule]]:
+    return [
+        (f"login:account:{normalise_email(email)[:80]}", PER_ACCOUNT),
+        (f"login:address:{(request.client_addr or 'unknown')[:64]}", PER_ADDRESS),
+    ]
+
+
+def _throttled(request, email: str):
+    db, moment = request.dbsession, clock.now(request)
+    waits = [
+        w for key, rule in _login_keys(request, email) if (w := blocked_for(db, key, rule, moment))
+    ]
+    return max(waits) if waits else None
 
 
 @view_config(route_name="login", renderer="login.jinja2", require_csrf=True)
@@ -29,13 +65,22 @@ def login(request):
     if request.method == "POST":
         email = request.POST.get("email", "")[:254]
         password = request.POST.get("password", "")[:1000]
-        user = authenticate(request.dbsession, email, password)
-        if user is not None:
-            new_csrf_token(request)
-            headers = remember(request, user.id)
-            return HTTPSeeOther(next_url or request.route_url("officer"), headers=headers)
-        error = "邮箱或密码错误"
-        request.response.status = 400
+        wait = _throttled(request, email)
+        if wait is not None:
+            request.response.status = 429
+            error = f"登录失败次数过多，请 {wait_text(wait)}后再试"
+        else:
+            user = authenticate(request.dbsession, email, password)
+            if user is not None:
+                clear(request.dbsession, _login_keys(request, email)[0][0])
+                headers = start_login_session(request, user, clock.now(request))
+                new_csrf_token(request)
+                return HTTPSeeOther(next_url or request.route_url("officer"), headers=headers)
+            moment = clock.now(request)
+            for key, rule in _login_keys(request, email):
+                record_failure(request.dbsession, key, rule, moment)
+            error = "邮箱或密码错误"
+            request.response.status = 400
     return {
         "error": error,
         "email": email,
@@ -46,13 +91,13 @@ def login(request):
 
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
-    request.session.invalidate()
-    return HTTPSeeOther(request.route_url("home"), headers=forget(request))
+    headers = end_login_session(request, clock.now(request))
+    return HTTPSeeOther(request.route_url("home"), headers=headers)
 
 
 def user_schema(request) -> colander.SchemaNode:
     user = request.identity
-    is_city = user.role == Role.CITY_ADMIN
+    is_city = request.has_permission(Permission.ADMIN)
     roles = [Role.OFFICER, Role.ORG_ADMIN] + ([Role.CITY_ADMIN] if is_city else [])
     schema = colander.SchemaNode(colander.Mapping())
     schema.add(csrf_node(request))
@@ -130,7 +175,7 @@ def users(request):
             if "organisation" in data
             else me.organisation
         )
-        if me.role != Role.CITY_ADMIN and org.id != me.organisation_id:
+        if not request.has_permission(Permission.USERS_MANAGE, organisation_context(request, org)):
             raise HTTPForbidden()
         try:
             create_user(
@@ -150,8 +195,8 @@ def users(request):
 
 
 def _users_page(request, form_html: str, error: str | None = None) -> dict:
-    me = request.identity
-    query = select(User).order_by(User.organisation_id, User.email)
-    if me.role != Role.CITY_ADMIN:
-        query = query.where(User.organisation_id == me.organisation_id)
+    ids = [o.id for o in visible_organisations(request, Permission.USERS_MANAGE)]
+    query = (
+        select(User).where(User.organisation_id.in_(ids)).order_by(User.organisation_id, User.email)
+    )
     return {"users": list(request.dbsession.scalars(query)), "form": form_html, "error": error}

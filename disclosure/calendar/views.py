@@ -41,7 +41,7 @@ def load_year(db, rules, arrangement_text: str, user, on) -> tuple[int, int]:
     else:
         row.arrangement, row.loaded_by_id = stored, user.id if user else None
     db.flush()
-    actor = Actor.officer(user) if user else Actor("system")
+    actor = Actor("officer", user) if user else Actor.system()
     return year, recompute_provisional(db, rules, on, actor)
 
 

@@ -1,6 +1,7 @@
 from .. import settings as s
 from .registry import load_schema
 from .services import CatalogueService
+from .visibility import public_fields
 
 
 def includeme(config):
@@ -10,4 +11,8 @@ def includeme(config):
     config.add_request_method(lambda request: schema, "catalogue_schema", reify=True)
     config.add_request_method(
         lambda request: CatalogueService(request.dbsession, schema), "catalogue", reify=True
+    )
+    # Templates that list items read their public fields through the boundary, never the model.
+    config.add_request_method(
+        lambda request: lambda item: public_fields(item, schema), "public_fields", reify=True
     )

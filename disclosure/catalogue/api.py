@@ -8,10 +8,16 @@ from pyramid.view import view_config
 from ..boundary import error_response
 from ..security import Permission
 from .browse import browse, parse_browse_query
+from .visibility import find_visible, public_view
 
 
 def item_json(request, item, *, full: bool) -> dict:
-    data = request.catalogue.item_data(item)
+    """An item's public view as JSON: its public fields (``body`` only in the detail, and never
+    for an on-request item) and its public attachments."""
+    view = public_view(item, request.catalogue_schema)
+    if view is None:
+        raise ValueError("item_json() is only for items the public may see")
+    data = dict(view.fields)
     if not full:
         data.pop("body", None)
     data["status"] = item.status
@@ -26,7 +32,7 @@ def item_json(request, item, *, full: bool) -> dict:
                 "attachment", index_number=item.index_number, attachment_id=a.id
             ),
         }
-        for a in item.attachments
+        for a in view.attachments
     ]
     return data
 
@@ -48,7 +54,7 @@ def api_catalogue(request):
 
 @view_config(route_name="api_catalogue_item", renderer="json", permission=Permission.VIEW)
 def api_catalogue_item(request):
-    item = request.catalogue.find_public(request.matchdict["index_number"].strip().upper())
+    item = find_visible(request.dbsession, request.matchdict["index_number"].strip().upper())
     if item is None:
         return error_response(request, 404, "没有找到该信息 (no such item)")
     return item_json(request, item, full=True)

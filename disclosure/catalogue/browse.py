@@ -1,4 +1,7 @@
-"""Browsing the public catalogue: validated filters, counts per facet, pagination."""
+"""Browsing the public catalogue: validated filters, counts per facet, pagination.
+
+Only visible items (:func:`.visibility.visible_items`) are listed or counted.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from sqlalchemy import extract, func, select
 
 from ..models import CatalogueItem
 from .forms import ChoiceType
-from .services import CatalogueService
+from .visibility import visible_items
 
 MAX_PER_PAGE = 100
 
@@ -97,7 +100,6 @@ class BrowseResult:
 
 
 def browse(request, query: dict, *, with_facets: bool = True) -> BrowseResult:
-    service: CatalogueService = request.catalogue
     orgs = request.organisations
     conditions = []
     if query.get("organisation"):
@@ -111,7 +113,7 @@ def browse(request, query: dict, *, with_facets: bool = True) -> BrowseResult:
     year_expr = extract("year", CatalogueItem.published_on)
     if query.get("year"):
         conditions.append(year_expr == query["year"])
-    base = service.public_query().where(*conditions)
+    base = visible_items().where(*conditions)
     total = request.dbsession.scalar(select(func.count()).select_from(base.subquery()))
     page, per_page = query["page"], query["per_page"]
     items = list(
@@ -127,10 +129,9 @@ def browse(request, query: dict, *, with_facets: bool = True) -> BrowseResult:
 
 def facet_counts(request, conditions, year_expr) -> dict[str, list[tuple[str, str, int]]]:
     """(value, label, count) for topic, genre, year and top-level organisation, under the filters."""
-    service: CatalogueService = request.catalogue
     schema = request.catalogue_schema
     db = request.dbsession
-    sub = service.public_query().where(*conditions).subquery()
+    sub = visible_items().where(*conditions).subquery()
     out: dict[str, list[tuple[str, str, int]]] = {}
     for name in ("topic", "genre"):
         vocab = schema.vocabulary(schema.field(name).vocabulary)

@@ -11,6 +11,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from .. import clock
 from .. import settings as s
 from ..boundary import error_response
 from ..files.extract import extract_text
@@ -18,9 +19,9 @@ from ..files.interfaces import IFileStorage
 from ..files.sniff import ALLOWED_EXTENSIONS, UploadRejected, check_upload
 from ..models import Attachment, CatalogueItem
 from ..models.catalogue import STATUS_LABELS, ItemStatus
-from ..models.users import Role
 from ..pagination import paginate
-from ..security import Permission, csrf_node
+from ..routes import organisation_context
+from ..security import Permission, csrf_node, visible_organisations
 from .forms import item_schema, normalise
 from .services import CatalogueError
 
@@ -28,9 +29,8 @@ PER_PAGE = 20
 
 
 def today(request) -> date:
-    """The injectable clock: tests set ``disclosure.today`` in the registry."""
-    clock = request.registry.get("disclosure.clock")
-    return clock() if clock else date.today()
+    """The business date from the one clock (Asia/Shanghai; injectable in tests)."""
+    return clock.today(request)
 
 
 def item_form(request, organisation, *, buttons) -> deform.Form:
@@ -40,13 +40,14 @@ def item_form(request, organisation, *, buttons) -> deform.Form:
 
 
 def _organisation_for_new(request):
-    """Officers create items for their own organisation; the city office may pick one."""
+    """Officers create items for their own organisation, or for one whose catalogue they may
+    keep (the city office: any)."""
     me = request.identity
-    code = request.params.get("organisation")
-    if me.role == Role.CITY_ADMIN and code:
-        org = request.organisations.by_code.get(code)
-        if org is not None:
-            return org
+    org = request.organisations.by_code.get(request.params.get("organisation") or "")
+    if org is not None and request.has_permission(
+        Permission.CATALOGUE_EDIT, organisation_context(request, org)
+    ):
+        return org
     return me.organisation
 
 
@@ -55,15 +56,11 @@ def _organisation_for_new(request):
 )
 def dashboard(request):
     me = request.identity
-    query = select(CatalogueItem)
-    orgs = request.organisations
-    selected = None
-    if me.role == Role.CITY_ADMIN:
-        selected = orgs.by_code.get(request.GET.get("organisation", ""))
-        if selected is not None:
-            query = query.where(CatalogueItem.organisation_id == selected.id)
-    else:
-        query = query.where(CatalogueItem.organisation_id == me.organisation_id)
+    visible = visible_organisations(request, Permission.CATALOGUE_VIEW)
+    by_code = {o.code: o for o in visible}
+    selected = by_code.get(request.GET.get("organisation", ""))
+    ids = [selected.id] if selected is not None else [o.id for o in visible]
+    query = select(CatalogueItem).where(CatalogueItem.organisation_id.in_(ids))
     status = request.GET.get("status", "")
     if status in {st.value for st in ItemStatus}:
         query = query.where(CatalogueItem.status == status)
@@ -78,7 +75,9 @@ def dashboard(request):
         "status": status,
         "status_labels": STATUS_LABELS,
         "selected_org": selected,
-        "is_city_admin": me.role == Role.CITY_ADMIN,
+        "overseen": visible if len(visible) > 1 else [],
+        "own_only": len(visible) == 1 and visible[0].id == me.organisation_id,
+        "can_manage_users": request.has_permission(Permission.USERS_MANAGE),
     }
 
 
@@ -120,20 +119,24 @@ def item_new(request):
 
 
 @view_config(
-    route_name="officer_item", renderer="officer/item.jinja2", permission=Permission.CATALOGUE_EDIT
+    route_name="officer_item", renderer="officer/item.jinja2", permission=Permission.CATALOGUE_VIEW
 )
 def item_detail(request):
     item = request.context.item
     from .views import field_rows
 
     return {
+        "can_edit": request.has_permission(Permission.CATALOGUE_EDIT),
         "item": item,
         "rows": field_rows(request, item),
         "status_labels": STATUS_LABELS,
         "csrf_token": get_csrf_token(request),
         "allowed_extensions": "、".join(ALLOWED_EXTENSIONS),
-        "can_publish": item.has_draft and item.status != ItemStatus.REPEALED,
-        "can_repeal": item.status in (ItemStatus.PUBLISHED, ItemStatus.REVISED),
+        "can_publish": item.has_draft
+        and item.status != ItemStatus.REPEALED
+        and request.has_permission(Permission.CATALOGUE_PUBLISH),
+        "can_repeal": item.status in (ItemStatus.PUBLISHED, ItemStatus.REVISED)
+        and request.has_permission(Permission.CATALOGUE_PUBLISH),
     }
 
 
@@ -153,10 +156,11 @@ def item_edit(request):
         except BadForm as bad:
             return bad.response
         clean = normalise(data, request.catalogue_schema)
+        lock_version = clean.pop("lock_version", None)
+        if not lock_version:
+            return error_response(request, 400, MISSING_LOCK, {"lock_version": "必填"})
         try:
-            request.catalogue.save_draft(
-                item, clean, request.identity, lock_version=clean.pop("lock_version", 0)
-            )
+            request.catalogue.save_draft(item, clean, request.identity, lock_version=lock_version)
         except CatalogueError as exc:
             request.response.status = 409
             return {
@@ -174,11 +178,37 @@ def item_edit(request):
     return {"form": form.render(appstruct), "organisation": item.organisation, "item": item}
 
 
-def _lock_version(request) -> int:
+MISSING_LOCK = "表单缺少版本号（lock_version），请刷新页面后重试"
+
+
+class MissingLock(Exception):
+    pass
+
+
+def required_lock_version(request) -> int:
+    """The ``lock_version`` every state-changing form carries; without it the change is
+    refused (400) rather than made without the optimistic-lock check."""
     try:
-        return int(request.POST.get("lock_version", 0))
+        value = int(request.POST.get("lock_version", ""))
     except ValueError:
-        return -1
+        raise MissingLock() from None
+    if value < 1:
+        raise MissingLock()
+    return value
+
+
+def _lock_version(request) -> int:
+    return required_lock_version(request)
+
+
+@view_config(context=MissingLock)
+def missing_lock(exc, request):
+    return error_response(request, 400, MISSING_LOCK, {"lock_version": "必填"})
+
+
+def _check_item_lock(request, item) -> None:
+    if required_lock_version(request) != item.lock_version:
+        raise CatalogueError("该条目已被他人修改，请刷新后重试。")
 
 
 @view_config(
@@ -217,6 +247,10 @@ def item_repeal(request):
 )
 def item_upload(request):
     item = request.context.item
+    try:
+        _check_item_lock(request, item)
+    except CatalogueError as exc:
+        return error_response(request, 409, str(exc))
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file"):
         return error_response(request, 400, "请选择要上传的文件", {"file": "必填"})
@@ -254,6 +288,10 @@ def item_upload(request):
 )
 def item_attachment_delete(request):
     item = request.context.item
+    try:
+        _check_item_lock(request, item)
+    except CatalogueError as exc:
+        return error_response(request, 409, str(exc))
     try:
         attachment_id = int(request.matchdict["attachment_id"])
     except ValueError:

@@ -6,11 +6,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import CatalogueItem, CatalogueItemVersion, IndexSerial, Organisation, User
-from ..models.catalogue import PUBLIC_STATUSES, ItemStatus, VersionState
+from ..models.catalogue import ItemStatus, VersionState
 from ..models.counters import take_next
 from .registry import CatalogueSchema
 
@@ -55,6 +54,21 @@ def from_json_value(name: str, value: Any) -> Any:
     return value
 
 
+def item_fields(item: CatalogueItem, schema: CatalogueSchema) -> dict[str, Any]:
+    """Every schema field of the item's current state, JSON-ready, public or not."""
+    out: dict[str, Any] = {}
+    for name in schema.field_names:
+        if name == "index_number":
+            out[name] = item.index_number
+        elif name == "organisation":
+            out[name] = item.organisation.code
+        elif name in COLUMN_FIELDS:
+            out[name] = to_json_value(getattr(item, name))
+        else:
+            out[name] = (item.extra or {}).get(name, "")
+    return out
+
+
 class CatalogueService:
     def __init__(self, dbsession: Session, schema: CatalogueSchema) -> None:
         self.db = dbsession
@@ -63,18 +77,9 @@ class CatalogueService:
     # --- reading ---------------------------------------------------------------------------
 
     def item_data(self, item: CatalogueItem) -> dict[str, Any]:
-        """Every schema field of the item's current state, JSON-ready."""
-        out: dict[str, Any] = {}
-        for name in self.schema.field_names:
-            if name == "index_number":
-                out[name] = item.index_number
-            elif name == "organisation":
-                out[name] = item.organisation.code
-            elif name in COLUMN_FIELDS:
-                out[name] = to_json_value(getattr(item, name))
-            else:
-                out[name] = (item.extra or {}).get(name, "")
-        return out
+        """Every schema field of the item's current state, JSON-ready (officers only: the public
+        view is :func:`disclosure.catalogue.visibility.public_fields`)."""
+        return item_fields(item, self.schema)
 
     def latest_version(self, item: CatalogueItem) -> CatalogueItemVersion | None:
         return item.versions[-1] if item.versions else None
@@ -90,15 +95,16 @@ class CatalogueService:
         return {k: from_json_value(k, v) for k, v in data.items()}
 
     def public_query(self):
-        return select(CatalogueItem).where(
-            CatalogueItem.status.in_(PUBLIC_STATUSES),
-            CatalogueItem.disclosure_mode != "withheld",
-        )
+        """Deprecated delegate: use :func:`disclosure.catalogue.visibility.visible_items`."""
+        from .visibility import visible_items
+
+        return visible_items()
 
     def find_public(self, index_number: str) -> CatalogueItem | None:
-        return self.db.scalars(
-            self.public_query().where(CatalogueItem.index_number == index_number)
-        ).first()
+        """Deprecated delegate: use :func:`disclosure.catalogue.visibility.find_visible`."""
+        from .visibility import find_visible
+
+        return find_visible(self.db, index_number)
 
     # --- writing ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colander
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from ..boundary import error_response
@@ -10,15 +11,18 @@ from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
 from ..security import Permission
 from .browse import browse, parse_browse_query
+from .visibility import find_visible, is_visible, preview_fields, public_fields, public_view
 
 
 def field_rows(request, item) -> list[tuple[str, str]]:
-    """The standard metadata box: (label, display value) for every public field."""
+    """The standard metadata box: (label, display value) for every field of the item's public
+    view (:func:`.visibility.public_fields`) that belongs in the box."""
     schema = request.catalogue_schema
-    data = request.catalogue.item_data(item)
+    # The officer page (officer_views) previews the box of an item that is not public yet.
+    data = public_fields(item, schema) if is_visible(item) else preview_fields(item, schema)
     rows = []
     for spec in schema.fields:
-        if not spec.public or not spec.public_box:
+        if spec.name not in data or not spec.public_box:
             continue
         value = data.get(spec.name)
         if spec.name == "organisation":
@@ -55,8 +59,12 @@ def catalogue(request):
 @view_config(route_name="item", renderer="item.jinja2", permission=Permission.VIEW)
 def item_page(request):
     item = request.context.item
+    view = public_view(item, request.catalogue_schema)
+    if view is None:  # the route factory already refuses hidden items; never render one
+        raise HTTPNotFound()
     return {
         "item": item,
+        "view": view,
         "rows": field_rows(request, item),
         "ancestors": request.organisations.ancestors(item.organisation),
     }
@@ -64,6 +72,7 @@ def item_page(request):
 
 @view_config(route_name="attachment", permission=Permission.VIEW)
 def attachment_download(request):
+    # The route factory only hands over an attachment of the item's public view.
     attachment = request.context.attachment
     data = request.find_service(IFileStorage).get(attachment.storage_key)
     return file_response(data, attachment.media_type, attachment.filename)
@@ -73,7 +82,7 @@ def attachment_download(request):
 def apply(request):
     """Where the "apply for this" link leads: the item and how to apply to its organisation."""
     index_number = request.GET.get("index_number", "")[:40]
-    item = request.catalogue.find_public(index_number.upper()) if index_number else None
+    item = find_visible(request.dbsession, index_number.upper())
     org = (
         item.organisation
         if item

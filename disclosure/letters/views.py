@@ -14,7 +14,7 @@ from ..catalogue.officer_views import today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
 from ..models import Letter
-from ..requests.views import _lookup, send_after_commit
+from ..requests.views import lookup_case, send_after_commit
 from ..security import Permission
 from .services import PREVIEW_NUMBER, LetterError, issue, render_pdf
 from .templates import LETTER_TYPES
@@ -76,6 +76,17 @@ def preview(request):
 )
 def issue_letter(request):
     req = request.context.request
+    try:
+        lock_version = int(request.POST.get("lock_version", ""))
+    except ValueError:
+        return error_response(
+            request,
+            400,
+            "表单缺少版本号（lock_version），请刷新页面后重试",
+            {"lock_version": "必填"},
+        )
+    if lock_version != req.lock_version:
+        return error_response(request, 409, "该申请已被他人处理，请刷新页面后查看最新状态再操作。")
     kind = request.POST.get("kind", "")
     variant = request.POST.get("variant", "default")
     refers_to = None
@@ -89,7 +100,7 @@ def issue_letter(request):
     params = {
         k: v[:2000]
         for k, v in request.POST.items()
-        if k not in ("csrf_token", "kind", "variant", "refers_to")
+        if k not in ("csrf_token", "kind", "variant", "refers_to", "lock_version")
     }
     try:
         letter = issue(
@@ -159,9 +170,9 @@ def letter_json(request, req, letter: Letter) -> dict:
 
 
 def _applicant_letter(request, tracking: str, code: str, letter_id: str):
-    req, error = _lookup(request, tracking, code)
+    req, error, status = lookup_case(request, tracking, code)
     if req is None:
-        return None, None, error_response(request, 429 if "频繁" in error else 404, error)
+        return None, None, error_response(request, status, error)
     letter = next((lt for lt in req.letters if str(lt.id) == letter_id), None)
     if letter is None:
         return req, None, error_response(request, 404, "没有找到该文书")
@@ -175,11 +186,11 @@ def _applicant_letter(request, tracking: str, code: str, letter_id: str):
     permission=Permission.VIEW,
 )
 def api_letters(request):
-    req, error = _lookup(
+    req, error, status = lookup_case(
         request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
     )
     if req is None:
-        return error_response(request, 429 if "频繁" in error else 404, error)
+        return error_response(request, status, error)
     return {"letters": [letter_json(request, req, lt) for lt in req.letters]}
 
 

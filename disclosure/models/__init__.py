@@ -21,7 +21,7 @@ from .requests import (  # noqa: F401
     RequestFile,
 )
 from .search import SearchOutbox  # noqa: F401
-from .users import User  # noqa: F401
+from .users import LoginSession, User  # noqa: F401
 
 configure_mappers()
 

@@ -36,8 +36,6 @@ STATUS_LABELS = {
     ItemStatus.REPEALED: "已废止",
 }
 
-PUBLIC_STATUSES = (ItemStatus.PUBLISHED, ItemStatus.REVISED, ItemStatus.REPEALED)
-
 
 class VersionState(enum.StrEnum):
     DRAFT = "draft"
@@ -89,7 +87,10 @@ class CatalogueItem(Base):
 
     @property
     def is_public(self) -> bool:
-        return self.status in PUBLIC_STATUSES and self.disclosure_mode != "withheld"
+        """Delegates to the public boundary, :func:`disclosure.catalogue.visibility.is_visible`."""
+        from ..catalogue.visibility import is_visible
+
+        return is_visible(self)
 
 
 class CatalogueItemVersion(Base):

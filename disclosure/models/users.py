@@ -43,3 +43,16 @@ class User(Base):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(Role(self.role), self.role)
+
+
+class LoginSession(Base):
+    """One login: the cookie holds a random token, this row (by its hash) makes it valid.
+    Logging out sets ``ended_at``, so a copied cookie is worthless afterwards."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)

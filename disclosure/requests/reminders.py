@@ -37,7 +37,7 @@ def expire_corrections(db: Session, rules: RequestRules, today: date) -> int:
             DisclosureRequest.correction_deadline < today,
         )
     ):
-        db.add(perform(req, "mark_abandoned", Actor("system"), ctx))
+        db.add(perform(req, "mark_abandoned", Actor.system(), ctx))
         count += 1
     db.flush()
     return count

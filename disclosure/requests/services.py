@@ -75,7 +75,7 @@ def submit(
     ctx = rules.context(db, today)
     recompute(request, ctx)
     db.add(request)
-    actor = Actor.officer(entered_by) if entered_by else Actor("applicant")
+    actor = Actor("officer", entered_by) if entered_by else Actor("applicant")
     db.add(
         RequestEvent(
             request=request,

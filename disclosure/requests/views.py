@@ -14,18 +14,21 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from .. import clock
 from .. import settings as s
 from ..boundary import error_response
 from ..catalogue.officer_views import today
 from ..files.interfaces import IFileStorage
+from ..files.responses import file_response
 from ..files.sniff import UploadRejected, check_upload
 from ..letters.services import available_letters
 from ..letters.templates import LETTER_TYPES
 from ..models import DisclosureRequest, RequestFile
 from ..models.requests import OPEN_STATUSES, STATUS_LABELS
-from ..models.users import Role
 from ..pagination import paginate
-from ..security import Permission
+from ..routes import organisation_context
+from ..security import Permission, applicant_permits, visible_organisations
+from ..throttle import Rule, blocked_for, record_failure, wait_text
 from . import services
 from .deadlines import due_soon, overdue, public_trail
 from .forms import application_form
@@ -40,13 +43,13 @@ from .intake import (
     receipt_date,
 )
 from .mail import acknowledgement
-from .workflow import TRANSITIONS, Actor, ConflictError, WorkflowError, available
+from .workflow import TRANSITIONS, Actor, ConflictError, NotPermitted, WorkflowError, available
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
 LOOKUPS_PER_MINUTE_PER_IP = 20
-FAILURES_PER_HOUR_PER_CASE = 10
+CASE_LOCKOUT = Rule(limit=10, window=timedelta(hours=1))  # wrong codes per case, then locked
 NOT_FOUND = "追踪号或查询码不正确"
 
 
@@ -175,21 +178,29 @@ def status_page(request):
         }
     tracking = request.POST.get("tracking_number", "")[:40]
     code = request.POST.get("access_code", "")[:40]
-    req, error = _lookup(request, tracking, code)
+    req, error, status = lookup_case(request, tracking, code)
     if req is None:
-        request.response.status = 429 if error and "频繁" in error else 404
+        request.response.status = status
         return {"req": None, "error": error, "tracking_number": tracking}
     if request.POST.get("withdraw") == "1" and req.is_open:
+        try:
+            lock_version = int(request.POST.get("lock_version", ""))
+        except ValueError:
+            return error_response(request, 400, "表单缺少版本号，请刷新页面后重试")
         try:
             services.act(
                 request.dbsession,
                 rules(request),
                 req,
                 "withdraw",
-                Actor("applicant"),
+                Actor.applicant(
+                    applicant_permits(req, request.organisations.ancestors(req.organisation))
+                ),
                 today(request),
+                lock_version=lock_version,
             )
         except WorkflowError as exc:
+            request.response.status = 409 if isinstance(exc, ConflictError) else 400
             return {
                 "req": req,
                 "error": str(exc),
@@ -199,18 +210,33 @@ def status_page(request):
     return {"req": req, "error": None, "access_code": code, **case_for_applicant(request, req)}
 
 
-def _lookup(request, tracking: str, code: str):
+def lookup_case(request, tracking: str, code: str):
+    """(case, None, 200) with the right access code; otherwise (None, message, status).
+
+    After too many wrong codes a case is locked for a while: then even the right code is
+    refused, and the message says how long to wait."""
     db = request.dbsession
     client = request.client_addr or "unknown"
-    if services.rate_limited(db, f"ip:{client}", LOOKUPS_PER_MINUTE_PER_IP, timedelta(minutes=1)):
-        return None, "查询过于频繁，请稍后再试"
+    moment = clock.now(request)
+    if services.rate_limited(
+        db, f"ip:{client}", LOOKUPS_PER_MINUTE_PER_IP, timedelta(minutes=1), now=moment
+    ):
+        return None, "查询过于频繁，请 1 分钟后再试", 429
+    key = f"fail:{services.normalise_tracking_number(tracking)[:32]}"
+    wait = blocked_for(db, key, CASE_LOCKOUT, moment)
+    if wait is not None:
+        return None, f"该申请的查询错误次数过多，已暂时锁定，请 {wait_text(wait)}后再试", 429
     req = services.lookup(db, tracking, code)
     if req is None:
-        key = f"fail:{tracking.strip().upper()[:32]}"
-        if services.rate_limited(db, key, FAILURES_PER_HOUR_PER_CASE, timedelta(hours=1)):
-            return None, "查询过于频繁，请稍后再试"
-        return None, NOT_FOUND
-    return req, None
+        record_failure(db, key, CASE_LOCKOUT, moment)
+        return None, NOT_FOUND, 404
+    return req, None, 200
+
+
+def _lookup(request, tracking: str, code: str):
+    """(case, None) or (None, message): for callers that map the message to a status."""
+    req, error, _ = lookup_case(request, tracking, code)
+    return req, error
 
 
 def case_for_applicant(request, req) -> dict:
@@ -321,22 +347,25 @@ def api_submit(request):
     route_name="api_request", request_method="GET", renderer="json", permission=Permission.VIEW
 )
 def api_status(request):
-    req, error = _lookup(
+    req, error, status = lookup_case(
         request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
     )
     if req is None:
-        return error_response(request, 429 if "频繁" in error else 404, error)
+        return error_response(request, status, error)
     return request_json(req)
 
 
 # --- calendar API --------------------------------------------------------------------------
 
 
-def _iso_date(value: str, name: str):
+def _iso_date(value: str, name: str) -> tuple[date | None, dict[str, str] | None]:
+    """A bounded date (1990-01-01 to 2100-12-31), or a field error naming the parameter."""
+    from ..dates import DateInputError, parse_date
+
     try:
-        return date.fromisoformat(value), None
-    except (TypeError, ValueError):
-        return None, {name: "日期格式无效，应为 YYYY-MM-DD"}
+        return parse_date(value), None
+    except DateInputError as exc:
+        return None, {name: str(exc)}
 
 
 @view_config(route_name="api_due_date", renderer="json", permission=Permission.VIEW)
@@ -378,11 +407,9 @@ def api_working_days(request):
 
 
 def _visible_requests(request):
-    me = request.identity
-    query = select(DisclosureRequest)
-    if me.role != Role.CITY_ADMIN:
-        query = query.where(DisclosureRequest.organisation_id == me.organisation_id)
-    return query
+    """The cases of every organisation whose cases the officer may read."""
+    ids = [o.id for o in visible_organisations(request, Permission.REQUESTS_VIEW)]
+    return select(DisclosureRequest).where(DisclosureRequest.organisation_id.in_(ids))
 
 
 @view_config(
@@ -426,6 +453,7 @@ def dashboard(request):
         "status": status,
         "status_labels": STATUS_LABELS,
         "mask": mask,
+        "can_manage_calendar": request.has_permission(Permission.CALENDAR_MANAGE),
     }
 
 
@@ -444,7 +472,9 @@ def officer_entry(request):
             request.response.status = 400
             return {"form": failure.render()}
         org = request.organisations.by_code[data["organisation"]]
-        if me.role != Role.CITY_ADMIN and org.id != me.organisation_id:
+        if not request.has_permission(
+            Permission.REQUESTS_ENTER, organisation_context(request, org)
+        ):
             request.response.status = 400
             return {"form": rerender(form, data), "error": "只能登记本机关收到的申请"}
         if data["event_date"] > today(request):
@@ -483,14 +513,14 @@ def officer_entry(request):
 )
 def case_page(request):
     req = request.context.request
-    me = request.identity
-    actor = Actor.officer(me)
-    own = me.organisation_id == req.organisation_id
-    actions = available(req, actor) if own else []
+    actor = Actor.officer(request.identity, request.has_permission)
     return {
         "req": req,
-        "actions": actions,
-        "can_handle": own,
+        "actions": available(req, actor),
+        "can_handle": request.has_permission(Permission.REQUESTS_HANDLE),
+        "proofs": list(req.files)
+        if request.has_permission(Permission.REQUESTS_PERSONAL_DATA)
+        else [],
         "letters_available": available_letters(req),
         "letter_types": LETTER_TYPES,
         "transitions": TRANSITIONS,
@@ -519,23 +549,42 @@ def case_action(request):
     action = request.matchdict["action"]
     params = {k: v[:5000] for k, v in request.POST.items() if isinstance(v, str)}
     try:
-        lock_version = int(params.pop("lock_version", "0")) or None
+        lock_version = int(params.pop("lock_version", ""))
     except ValueError:
-        lock_version = -1
+        return error_response(
+            request,
+            400,
+            "表单缺少版本号（lock_version），请刷新页面后重试",
+            {"lock_version": "必填"},
+        )
     try:
         services.act(
             request.dbsession,
             rules(request),
             req,
             action,
-            Actor.officer(request.identity),
+            Actor.officer(request.identity, request.has_permission),
             today(request),
             params,
             lock_version,
         )
+    except NotPermitted as exc:
+        return error_response(request, 403, str(exc))
     except ConflictError as exc:
         return error_response(request, 409, str(exc))
     except WorkflowError as exc:
         return error_response(request, 400, str(exc), exc.fields)
     request.session.flash(f"已完成：{TRANSITIONS[action].label}")
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
+
+
+@view_config(route_name="officer_request_file", permission=Permission.REQUESTS_PERSONAL_DATA)
+def proof_download(request):
+    """The applicant's proof of identity: only for the officers of the case's organisation,
+    always as a download, never cached."""
+    found = request.context.file
+    data = request.find_service(IFileStorage).get(found.storage_key)
+    response = file_response(data, found.media_type, found.filename, private=True)
+    response.cache_control = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response

@@ -7,23 +7,24 @@ turns two officers acting at once into a clear conflict for the second.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..calendar.profiles import Profile
 from ..calendar.workdays import WorkingCalendar
+from ..dates import DateInputError, parse_date
 from ..models import DisclosureRequest, Organisation, RequestEvent, User
 from ..models.requests import STATUS_LABELS, RequestStatus
-from ..models.users import Role
+from ..security import Permission
 from .deadlines import ClockEvent, DeadlineError, compute_due
 from .outcomes import Outcomes
 
 S = RequestStatus
-OFFICERS = frozenset({Role.OFFICER, Role.ORG_ADMIN})
-ADMINS = frozenset({Role.ORG_ADMIN})
-APPLICANT = "applicant"
-SYSTEM = "system"
+OFFICERS = Permission.REQUESTS_HANDLE
+ADMINS = Permission.REQUESTS_APPROVE
+APPLICANT = Permission.REQUESTS_APPLICANT
 
 
 class WorkflowError(Exception):
@@ -38,13 +39,18 @@ class ConflictError(WorkflowError):
     pass
 
 
+class NotPermitted(WorkflowError):
+    """The actor lacks the transition's permission (a 403 for the person)."""
+
+
 @dataclass(frozen=True)
 class Transition:
     label: str
     sources: frozenset[str]
     target: str | None  # None: the status does not change
-    actors: frozenset[str]  # roles, or "applicant" / "system"
+    permission: Permission  # who may: decided by the case's ACL (disclosure.security)
     article: str = ""
+    system: bool = False  # the scheduled commands may also take it
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -59,8 +65,9 @@ TRANSITIONS: dict[str, Transition] = {
         "逾期未补正，视为放弃",
         frozenset({S.CORRECTION}),
         S.ABANDONED,
-        OFFICERS | {SYSTEM},
+        OFFICERS,
         "第三十条",
+        system=True,
     ),
     "start_consultation": Transition(
         "征求意见",
@@ -103,7 +110,7 @@ TRANSITIONS: dict[str, Transition] = {
         "撤回申请",
         frozenset({S.RECEIVED, S.ACCEPTED, S.CORRECTION, S.CONSULTING}),
         S.WITHDRAWN,
-        frozenset({APPLICANT}),
+        APPLICANT,
     ),
     "close": Transition(
         "办结", frozenset({S.ANSWERED, S.ABANDONED, S.WITHDRAWN}), S.CLOSED, OFFICERS
@@ -111,16 +118,23 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def _nothing(permission: str) -> bool:
+    return False
+
+
 @dataclass
 class Actor:
-    """Who acts: an officer (with role and organisation), the applicant, or the system."""
+    """Who acts (an officer, the applicant, or the system) and what they may do on this case:
+    ``permits`` answers from the case's ACL (``request.has_permission`` in a view)."""
 
     kind: str  # officer | applicant | system
     user: User | None = None
+    permits: Callable[[str], bool] = _nothing
 
-    @property
-    def role(self) -> str:
-        return self.user.role if self.user else self.kind
+    def may(self, transition: Transition) -> bool:
+        if self.kind == "system":
+            return transition.system
+        return self.permits(transition.permission)
 
     @property
     def label(self) -> str:
@@ -129,8 +143,16 @@ class Actor:
         return {"applicant": "申请人", "system": "系统"}[self.kind]
 
     @classmethod
-    def officer(cls, user: User) -> Actor:
-        return cls("officer", user)
+    def officer(cls, user: User, permits: Callable[[str], bool]) -> Actor:
+        return cls("officer", user, permits)
+
+    @classmethod
+    def applicant(cls, permits: Callable[[str], bool]) -> Actor:
+        return cls("applicant", None, permits)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
 
 
 @dataclass
@@ -148,7 +170,7 @@ def available(request: DisclosureRequest, actor: Actor) -> list[str]:
     """The actions this actor may take now (for buttons)."""
     out = []
     for name, t in TRANSITIONS.items():
-        if request.status in t.sources and actor.role in t.actors:
+        if request.status in t.sources and actor.may(t):
             if name in ("approve_extension", "reject_extension") and not request.pending_extension:
                 continue
             if name == "request_extension" and (
@@ -198,9 +220,9 @@ def _date(params: dict, name: str, label: str) -> date:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise WorkflowError(f"{label}日期无效", {name: "日期格式无效，应为 YYYY-MM-DD"}) from None
+        return parse_date(str(value))
+    except DateInputError as exc:
+        raise WorkflowError(f"{label}日期无效", {name: str(exc)}) from None
 
 
 def _required(params: dict, name: str, label: str) -> str:
@@ -230,10 +252,8 @@ def perform(
         raise WorkflowError("未知的操作")
     if lock_version is not None and lock_version != request.lock_version:
         raise ConflictError("该申请已被他人处理，请刷新页面后查看最新状态再操作。")
-    if actor.role not in transition.actors:
-        raise WorkflowError("您的角色不能执行此操作")
-    if actor.user is not None and actor.user.organisation_id != request.organisation_id:
-        raise WorkflowError("只能处理本机关的申请")
+    if not actor.may(transition):
+        raise NotPermitted("您没有权限执行此操作")
     if request.status not in transition.sources:
         raise WorkflowError(
             f"申请当前状态为“{STATUS_LABELS[S(request.status)]}”，不能{transition.label}"

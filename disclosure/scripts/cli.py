@@ -4,6 +4,7 @@ disclosure initdb CONFIG
 disclosure load-demo CONFIG
 disclosure create-user CONFIG --organisation CODE --role ROLE EMAIL
 disclosure import-catalogue CONFIG FILE
+disclosure purge-personal-data CONFIG [--older-than-years N] [--today DATE] [--dry-run]
 """
 
 from __future__ import annotations
@@ -84,6 +85,28 @@ def demo_users(db) -> list[tuple[str, Organisation, Role, str]]:
         users.append(
             (f"admin.{tree}@xianyang.gov.cn", org, Role.ORG_ADMIN, f"{org.short_name}管理员")
         )
+    # The first county: its admin oversees its townships and departments; one township officer.
+    county = db.scalars(
+        select(Organisation).where(Organisation.kind == "county").order_by(Organisation.id)
+    ).first()
+    if county is not None:
+        users.append(
+            ("admin.county@xianyang.gov.cn", county, Role.ORG_ADMIN, f"{county.short_name}管理员")
+        )
+        township = db.scalars(
+            select(Organisation)
+            .where(Organisation.parent_id == county.id, Organisation.kind == "township")
+            .order_by(Organisation.id)
+        ).first()
+        if township is not None:
+            users.append(
+                (
+                    "officer.township@xianyang.gov.cn",
+                    township,
+                    Role.OFFICER,
+                    f"{township.short_name}公开专员",
+                )
+            )
     return users
 
 
@@ -109,8 +132,10 @@ def load_demo_requests(env: Env, db, today: date) -> None:
     import yaml
 
     from ..models import DisclosureRequest, User
+    from ..organisations.services import OrganisationTree
     from ..requests import services
     from ..requests.workflow import Actor
+    from ..security import user_permits
 
     rules = services.RequestRules.from_settings(env.settings)
     data = yaml.safe_load((DEMO_DIR / "requests.yaml").read_text(encoding="utf-8"))
@@ -118,6 +143,7 @@ def load_demo_requests(env: Env, db, today: date) -> None:
     with db.begin():
         if db.scalar(select(func.count()).select_from(DisclosureRequest)):
             return
+        tree = OrganisationTree(db)
         for entry in data["requests"]:
             org = db.scalars(
                 select(Organisation).where(Organisation.code == entry["organisation"])
@@ -147,7 +173,10 @@ def load_demo_requests(env: Env, db, today: date) -> None:
                     rules,
                     submission.request,
                     action,
-                    Actor.officer(staff[Role.OFFICER]),
+                    Actor.officer(
+                        staff[Role.OFFICER],
+                        user_permits(staff[Role.OFFICER], submission.request, tree.ancestors(org)),
+                    ),
                     min(today, received + timedelta(days=2)),
                     step,
                 )
@@ -211,7 +240,7 @@ def _search(env: Env):
     search_index = WhooshSearchIndex(store)
     env.session()  # creates the engine
     factory = get_session_factory(env._engine)
-    return store, search_index, factory, Indexer(factory, search_index)
+    return store, search_index, factory, Indexer(factory, search_index, schema=env.schema)
 
 
 def cmd_index_worker(env: Env, args) -> int:
@@ -252,6 +281,7 @@ def cmd_reindex(env: Env, args) -> int:
             progress=bar.update,
             total=lambda n: bar.reset(total=n),
             procs=args.procs,
+            schema=env.schema,
         )
     seconds = time.monotonic() - start
     print(
@@ -318,6 +348,58 @@ def cmd_calendar_load(env: Env, args) -> int:
     return 0
 
 
+def cmd_purge_personal_data(env: Env, args) -> int:
+    """Erase ID numbers, proofs, phones, e-mail and addresses of cases closed N years ago."""
+    from pyramid.path import DottedNameResolver
+
+    from ..clock import business_today
+    from ..requests.purge import cutoff_for, purge_personal_data
+
+    setting = s.get(env.settings, "requests.purge_after_years")
+    try:
+        years = args.older_than_years
+        if years is None:
+            years = int(setting)
+        today = date.fromisoformat(args.today) if args.today else business_today()
+        cutoff = cutoff_for(today, years)
+    except ValueError:
+        print(
+            "错误：--today 应为 YYYY-MM-DD，保存年限（--older-than-years 或 "
+            f"disclosure.requests.purge_after_years={setting!r}）应为不小于 0 的整数",
+            file=sys.stderr,
+        )
+        return 2
+    backend = DottedNameResolver().maybe_resolve(s.get(env.settings, "files.backend"))
+    storage = backend.from_settings(env.settings)
+    db = env.session()
+    try:
+        with tqdm(desc="清除个人信息", unit="件", file=sys.stderr, disable=None) as bar:
+            report = purge_personal_data(
+                db,
+                storage,
+                cutoff,
+                today=today,
+                dry_run=args.dry_run,
+                progress=bar.update,
+                total=lambda n: bar.reset(total=n),
+            )
+    finally:
+        db.close()
+        env._engine.dispose()
+    verb = "将清除" if args.dry_run else "已清除"
+    print(
+        f"{verb} {report.cases} 件已办结申请的个人信息（{cutoff.isoformat()} 之前办结，"
+        f"保存期限 {years} 年）：证件号码、身份证明 {report.files} 份、电话、电子邮箱、通信地址"
+    )
+    for tracking_number in report.tracking_numbers:
+        print(f"  {tracking_number}")
+    if args.dry_run:
+        print("试运行（--dry-run）：未作任何修改")
+    elif report.cases:
+        print(f"已从文件存储中删除 {report.blobs_deleted} 个文件；各件的办理记录中已记载本次清除")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="disclosure", description="政府信息公开平台命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -367,6 +449,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--today", help="记录日期（YYYY-MM-DD，默认今天）")
     p.set_defaults(func=cmd_calendar_load)
+    p = sub.add_parser(
+        "purge-personal-data",
+        help="清除办结满保存期限的申请中的个人信息（证件号码、身份证明、电话、电子邮箱、通信地址）",
+    )
+    p.add_argument("config")
+    p.add_argument(
+        "--older-than-years",
+        type=int,
+        help="办结满 N 年的申请（默认取配置 disclosure.requests.purge_after_years，为 5）",
+    )
+    p.add_argument("--today", help="从此日期往前计算（YYYY-MM-DD，默认今天）")
+    p.add_argument("--dry-run", action="store_true", help="只列出将清除的申请，不作任何修改")
+    p.set_defaults(func=cmd_purge_personal_data)
     return parser
 
 

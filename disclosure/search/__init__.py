@@ -13,7 +13,11 @@ def includeme(config):
     search_index = WhooshSearchIndex(IndexStore(s.get(settings, "search.index_dir")))
     config.register_service(search_index, ISearchIndex)
     config.registry["search_index"] = search_index
-    indexer = Indexer(config.registry["dbsession_factory"], search_index)
+    indexer = Indexer(
+        config.registry["dbsession_factory"],
+        search_index,
+        schema=config.registry["catalogue_schema"],
+    )
     config.registry["search_indexer"] = indexer
     if s.get(settings, "search.indexer") == "thread":
         thread = IndexerThread(indexer)

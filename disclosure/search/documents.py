@@ -1,9 +1,12 @@
-"""Catalogue item → search document. Only what the public may see reaches the index."""
+"""Catalogue item → search document, built from the item's public view only
+(:mod:`disclosure.catalogue.visibility`): what the public may not see never reaches the index."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from ..catalogue.registry import CatalogueSchema
+from ..catalogue.visibility import configured_schema, public_view
 from ..models import CatalogueItem
 from .analysis import normalise_document_number, normalise_index_number
 
@@ -14,30 +17,36 @@ def stamp(item: CatalogueItem) -> str:
     return f"{item.lock_version}|{item.status}|{attachments}"
 
 
-def to_document(item: CatalogueItem, ancestor_codes: list[str]) -> dict | None:
-    """The index document, or None if the item must not be in the public index."""
-    if not item.is_public or not item.index_number:
+def to_document(
+    item: CatalogueItem, ancestor_codes: list[str], schema: CatalogueSchema | None = None
+) -> dict | None:
+    """The index document, or None if the item must not be in the public index.
+
+    Content and fields come from the public view: title, summary, the public body, the text of
+    the public attachments, and the public fields (a field marked ``public: false`` is empty).
+    ``schema`` defaults to :func:`~disclosure.catalogue.visibility.configured_schema`.
+    """
+    view = public_view(item, schema or configured_schema())
+    if view is None:
         return None
-    if item.disclosure_mode == "on_request":
-        # Only the metadata of an on-request item is public: its text must not leak in snippets.
-        parts = [item.summary]
-    else:
-        parts = [item.summary, item.body, *(a.text for a in item.attachments)]
+    fields = view.fields
+    parts = [fields.get("summary"), view.body, *(a.text for a in view.attachments)]
+    published_on = fields.get("published_on")
     return build_document(
         item_id=str(item.id),
         index_number=item.index_number,
-        title=item.title,
-        summary=item.summary or "",
+        title=fields.get("title") or "",
+        summary=fields.get("summary") or "",
         content="\n".join(p for p in parts if p),
-        keywords=item.keywords or [],
-        document_number=item.document_number or "",
+        keywords=list(fields.get("keywords") or []),
+        document_number=fields.get("document_number") or "",
         organisation_path=[*ancestor_codes, item.organisation.code],
         organisation_name=item.organisation.name,
-        topic=item.topic or "",
-        genre=item.genre or "",
-        disclosure_mode=item.disclosure_mode,
-        validity=item.validity,
-        published_on=item.published_on,
+        topic=fields.get("topic") or "",
+        genre=fields.get("genre") or "",
+        disclosure_mode=fields.get("disclosure_mode") or "",
+        validity=fields.get("validity") or "",
+        published_on=date.fromisoformat(published_on) if published_on else None,
         stamp=stamp(item),
     )
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
+from ..catalogue.registry import CatalogueSchema
+from ..catalogue.visibility import visible_items
 from ..models import CatalogueItem, SearchOutbox
-from ..models.catalogue import PUBLIC_STATUSES
 from ..models.search import utcnow
 from ..organisations.services import OrganisationTree
 from .documents import stamp, to_document
@@ -47,12 +48,18 @@ def ancestor_codes(db: Session) -> dict[int, list[str]]:
     return {org.id: [a.code for a in tree.ancestors(org)] for org in tree.orgs}
 
 
-def documents_for(db: Session, item_ids: set[int], ancestors: dict[int, list[str]] | None = None):
-    """(documents to upsert, item ids to delete) for the given items' current state."""
+def documents_for(
+    db: Session,
+    item_ids: set[int],
+    ancestors: dict[int, list[str]] | None = None,
+    schema: CatalogueSchema | None = None,
+):
+    """(documents to upsert, item ids to delete) for the given items' current state: an item the
+    public may not see (any more) is deleted from the index."""
     ancestors = ancestors if ancestors is not None else ancestor_codes(db)
     docs, deletions = [], {str(i) for i in item_ids}
     for item in _load_items(db, item_ids):
-        doc = to_document(item, ancestors.get(item.organisation_id, []))
+        doc = to_document(item, ancestors.get(item.organisation_id, []), schema)
         if doc is not None:
             docs.append(doc)
             deletions.discard(str(item.id))
@@ -60,9 +67,15 @@ def documents_for(db: Session, item_ids: set[int], ancestors: dict[int, list[str
 
 
 class Indexer:
-    def __init__(self, session_factory: sessionmaker, search_index: WhooshSearchIndex) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        search_index: WhooshSearchIndex,
+        schema: CatalogueSchema | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.index = search_index
+        self.schema = schema  # None: the configured catalogue schema (see to_document)
 
     def pending(self) -> int:
         with self.session_factory() as db:
@@ -83,7 +96,9 @@ class Indexer:
             ).all()
             if not rows:
                 return 0
-            docs, deletions = documents_for(db, {item_id for _, item_id in rows})
+            docs, deletions = documents_for(
+                db, {item_id for _, item_id in rows}, schema=self.schema
+            )
             try:
                 self.index.apply(docs, deletions, timeout=lock_timeout)
             except LockError:
@@ -147,16 +162,8 @@ class RebuildReport:
 
 
 def public_item_ids(db: Session) -> list[int]:
-    return list(
-        db.scalars(
-            select(CatalogueItem.id)
-            .where(
-                CatalogueItem.status.in_(PUBLIC_STATUSES),
-                CatalogueItem.disclosure_mode != "withheld",
-            )
-            .order_by(CatalogueItem.id)
-        )
-    )
+    """Ids of the items the public may see (the SQL form of the public boundary)."""
+    return list(db.scalars(visible_items(CatalogueItem.id).order_by(CatalogueItem.id)))
 
 
 def rebuild(
@@ -167,6 +174,7 @@ def rebuild(
     procs: int = 1,
     limitmb: int = 1024,
     batch: int = BATCH,
+    schema: CatalogueSchema | None = None,
 ) -> RebuildReport:
     """Build a new generation from the database and swap it in; the old one keeps answering
     until the swap. Changes made meanwhile are replayed from the outbox before and after."""
@@ -184,7 +192,7 @@ def rebuild(
         try:
             for start in range(0, len(ids), batch):
                 chunk = ids[start : start + batch]
-                docs, _ = documents_for(db, set(chunk), ancestors)
+                docs, _ = documents_for(db, set(chunk), ancestors, schema)
                 for doc in docs:
                     writer.add_document(**index_document(doc))
                 report.indexed += len(docs)
@@ -200,7 +208,7 @@ def rebuild(
     replay_from = started
     for _ in range(2):  # before the swap, then once more for what changed during the first replay
         next_from = utcnow() - timedelta(seconds=5)
-        report.replayed += replay(session_factory, target, replay_from)
+        report.replayed += replay(session_factory, target, replay_from, schema)
         if _ == 0:
             store.swap(generation)
         replay_from = next_from
@@ -208,14 +216,19 @@ def rebuild(
     return report
 
 
-def replay(session_factory: sessionmaker, target: WhooshSearchIndex, since: datetime) -> int:
+def replay(
+    session_factory: sessionmaker,
+    target: WhooshSearchIndex,
+    since: datetime,
+    schema: CatalogueSchema | None = None,
+) -> int:
     with session_factory() as db:
         item_ids = set(
             db.scalars(select(SearchOutbox.item_id).where(SearchOutbox.created_at >= since))
         )
         if not item_ids:
             return 0
-        docs, deletions = documents_for(db, item_ids)
+        docs, deletions = documents_for(db, item_ids, schema=schema)
     target.apply(docs, deletions, timeout=30)
     return len(item_ids)
 

@@ -33,7 +33,7 @@ def setup(orgs, make_user, catalogue, item_data, testapp):
 def upload(testapp, item, name, data, status=303):
     return testapp.post(
         f"/officer/items/{item.id}/attachments",
-        {"csrf_token": testapp.csrf_token()},
+        {"csrf_token": testapp.csrf_token(), "lock_version": item.lock_version},
         upload_files=[("file", name, data)],
         status=status,
     )
@@ -72,7 +72,9 @@ def test_oversize_and_missing_files_are_rejected(testapp, setup, dbsession):
     res = upload(testapp, item, "big.pdf", PDF + b"0" * (2 * 1024 * 1024), status=400)
     assert "文件过大" in res.text
     res = testapp.post(
-        f"/officer/items/{item.id}/attachments", {"csrf_token": testapp.csrf_token()}, status=400
+        f"/officer/items/{item.id}/attachments",
+        {"csrf_token": testapp.csrf_token(), "lock_version": item.lock_version},
+        status=400,
     )
     assert "请选择要上传的文件" in res.text
     dbsession.refresh(item)
@@ -98,7 +100,7 @@ def test_officer_deletes_an_attachment(testapp, setup, dbsession):
     aid = item.attachments[0].id
     testapp.post(
         f"/officer/items/{item.id}/attachments/{aid}",
-        {"csrf_token": testapp.csrf_token()},
+        {"csrf_token": testapp.csrf_token(), "lock_version": item.lock_version},
         status=303,
     )
     dbsession.expire_all()

@@ -36,7 +36,13 @@ def case(testapp, civil, dbsession):
 def issue(testapp, req, kind, variant="default", status=303, **params):
     return testapp.post(
         f"/officer/requests/{req.id}/letters",
-        {"csrf_token": testapp.csrf_token(), "kind": kind, "variant": variant, **params},
+        {
+            "csrf_token": testapp.csrf_token(),
+            "kind": kind,
+            "variant": variant,
+            "lock_version": req.lock_version,
+            **params,
+        },
         status=status,
     )
 

@@ -241,11 +241,18 @@ def test_an_issued_letter_is_mailed_as_a_pdf_attachment(live):
     officer = TestApp(live.app, extra_environ={"HTTP_HOST": "example.com"})
     officer.login("officer@civil.example.gov.cn")
     with live.factory() as db:
-        req_id = db.scalars(select(DisclosureRequest.id)).one()
+        req_id, lock_version = db.execute(
+            select(DisclosureRequest.id, DisclosureRequest.lock_version)
+        ).one()
     live.smtp.sink.messages.clear()
     officer.post(
         f"/officer/requests/{req_id}/letters",
-        {"csrf_token": officer.csrf_token(), "kind": "acknowledgement", "variant": "default"},
+        {
+            "csrf_token": officer.csrf_token(),
+            "kind": "acknowledgement",
+            "variant": "default",
+            "lock_version": lock_version,
+        },
         status=303,
     )
     (message,) = live.smtp.sink.messages

@@ -58,8 +58,8 @@ def test_full_workflow_with_correction_consultation_extension_and_answer(
     assert case.status == "accepted" and case.due_on.isoformat() == "2026-12-25"
     act(testapp, case, "request_extension", days="20", reason="需要汇总多个部门的材料")
     assert case.pending_extension["days"] == 20
-    res = act(testapp, case, "approve_extension", status=400)  # an officer cannot approve
-    assert "角色" in res.text
+    res = act(testapp, case, "approve_extension", status=403)  # an officer cannot approve
+    assert "没有权限" in res.text
     testapp.logout()
     testapp.login(admin.email)
     act(testapp, case, "approve_extension")

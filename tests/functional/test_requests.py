@@ -201,12 +201,35 @@ def test_status_lookups_are_rate_limited(testapp, person):
         for i in range(12)
     ]
     assert statuses[:10] == [404] * 10 and statuses[-1] == 429
-    # even the right code is refused while the case is locked out
-    testapp.get(
+    # even the right code is refused while the case is locked out, and the message says how long
+    locked = testapp.get(
         f"/api/v1/requests/{made['tracking_number']}",
         headers={"X-Access-Code": made["access_code"]},
-        status=200,
+        status=429,
     )
+    assert "锁定" in locked.json["error"] and "分钟后再试" in locked.json["error"]
+    assert made["tracking_number"] not in locked.text
+
+
+def test_case_lockout_ends_after_its_window(testapp, app, person):
+    from datetime import datetime, timedelta
+
+    made = submit(testapp, person).json
+    url = f"/api/v1/requests/{made['tracking_number']}"
+    start = datetime(2026, 11, 20, 2, 0)
+    app.registry["disclosure.now"] = lambda: start
+    try:
+        for i in range(10):
+            testapp.get(url, headers={"X-Access-Code": f"BAD{i:05d}"}, status=404)
+        res = testapp.get(url, headers={"X-Access-Code": made["access_code"]}, status=429)
+        assert "60 分钟" in res.json["error"]
+        app.registry["disclosure.now"] = lambda: start + timedelta(minutes=45)
+        res = testapp.get(url, headers={"X-Access-Code": made["access_code"]}, status=429)
+        assert "15 分钟" in res.json["error"]
+        app.registry["disclosure.now"] = lambda: start + timedelta(minutes=61)
+        testapp.get(url, headers={"X-Access-Code": made["access_code"]}, status=200)
+    finally:
+        del app.registry["disclosure.now"]
 
 
 def test_html_form_apply_for_this_prefill_and_receipt(testapp, catalogue, civil, item_data):
