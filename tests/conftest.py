@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import pytest
 import transaction
 import webtest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
 
 from disclosure import main, models
 from disclosure.accounts.services import create_user
@@ -40,6 +42,13 @@ def _pg_url_with_schema(schema: str) -> str:
     )
 
 
+@dataclass
+class Seeded:
+    url: str
+    engine: Engine
+    factory: sessionmaker
+
+
 class FreshDatabases:
     """Hands out new, migrated, empty databases (SQLite files or PostgreSQL schemas)."""
 
@@ -60,6 +69,16 @@ class FreshDatabases:
             url = f"sqlite:///{self.tmp}/{name}.sqlite"
         upgrade(None, url)
         return url
+
+    def seeded(self, schema) -> Seeded:
+        """A new database holding the demo organisation tree (committed), with its engine."""
+        url = self.new()
+        engine = models.get_engine(url)
+        factory = models.get_session_factory(engine)
+        seed = load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
+        with factory.begin() as db:
+            load_organisations(db, seed)
+        return Seeded(url, engine, factory)
 
     def drop_all(self) -> None:
         if not self.schemas:
@@ -86,15 +105,9 @@ def schema():
 @pytest.fixture(scope="session")
 def database_url(databases, schema):
     """The shared test database: migrated, with the demo organisation tree committed."""
-    url = databases.new()
-    engine = models.get_engine(url)
-    session = models.get_session_factory(engine)()
-    tree = load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-    with session.begin():
-        load_organisations(session, tree)
-    session.close()
-    engine.dispose()
-    return url
+    seeded = databases.seeded(schema)
+    seeded.engine.dispose()
+    return seeded.url
 
 
 @pytest.fixture(scope="session")

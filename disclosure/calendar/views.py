@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..catalogue.officer_views import today
+from ..clock import today
 from ..models import CalendarYear
 from ..requests.services import recompute_provisional
 from ..requests.workflow import Actor

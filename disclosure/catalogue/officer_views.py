@@ -17,6 +17,7 @@ from ..boundary import error_response
 from ..files.extract import extract_text
 from ..files.interfaces import IFileStorage
 from ..files.sniff import ALLOWED_EXTENSIONS, UploadRejected, check_upload
+from ..locks import required_lock_version
 from ..models import Attachment, CatalogueItem
 from ..models.catalogue import STATUS_LABELS, ItemStatus
 from ..pagination import paginate
@@ -156,9 +157,8 @@ def item_edit(request):
         except BadForm as bad:
             return bad.response
         clean = normalise(data, request.catalogue_schema)
-        lock_version = clean.pop("lock_version", None)
-        if not lock_version:
-            return error_response(request, 400, MISSING_LOCK, {"lock_version": "必填"})
+        clean.pop("lock_version", None)
+        lock_version = required_lock_version(request)
         try:
             request.catalogue.save_draft(item, clean, request.identity, lock_version=lock_version)
         except CatalogueError as exc:
@@ -178,34 +178,6 @@ def item_edit(request):
     return {"form": form.render(appstruct), "organisation": item.organisation, "item": item}
 
 
-MISSING_LOCK = "表单缺少版本号（lock_version），请刷新页面后重试"
-
-
-class MissingLock(Exception):
-    pass
-
-
-def required_lock_version(request) -> int:
-    """The ``lock_version`` every state-changing form carries; without it the change is
-    refused (400) rather than made without the optimistic-lock check."""
-    try:
-        value = int(request.POST.get("lock_version", ""))
-    except ValueError:
-        raise MissingLock() from None
-    if value < 1:
-        raise MissingLock()
-    return value
-
-
-def _lock_version(request) -> int:
-    return required_lock_version(request)
-
-
-@view_config(context=MissingLock)
-def missing_lock(exc, request):
-    return error_response(request, 400, MISSING_LOCK, {"lock_version": "必填"})
-
-
 def _check_item_lock(request, item) -> None:
     if required_lock_version(request) != item.lock_version:
         raise CatalogueError("该条目已被他人修改，请刷新后重试。")
@@ -220,7 +192,7 @@ def item_publish(request):
     item = request.context.item
     try:
         request.catalogue.publish(
-            item, request.identity, today(request), lock_version=_lock_version(request)
+            item, request.identity, today(request), lock_version=required_lock_version(request)
         )
     except CatalogueError as exc:
         return error_response(request, 409, str(exc))
@@ -235,7 +207,9 @@ def item_repeal(request):
     item = request.context.item
     note = request.POST.get("note", "")[:500]
     try:
-        request.catalogue.repeal(item, request.identity, note, lock_version=_lock_version(request))
+        request.catalogue.repeal(
+            item, request.identity, note, lock_version=required_lock_version(request)
+        )
     except CatalogueError as exc:
         return error_response(request, 409, str(exc))
     request.session.flash("已废止")

@@ -10,11 +10,13 @@ from pyramid.view import view_config
 from pyramid_mailer.message import Attachment, Message
 
 from ..boundary import error_response
-from ..catalogue.officer_views import today
+from ..clock import today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
+from ..locks import required_lock_version
 from ..models import Letter
-from ..requests.views import lookup_case, send_after_commit
+from ..requests.access import lookup_case
+from ..requests.mail import send_after_commit
 from ..security import Permission
 from .services import PREVIEW_NUMBER, LetterError, issue, render_pdf
 from .templates import LETTER_TYPES
@@ -76,16 +78,7 @@ def preview(request):
 )
 def issue_letter(request):
     req = request.context.request
-    try:
-        lock_version = int(request.POST.get("lock_version", ""))
-    except ValueError:
-        return error_response(
-            request,
-            400,
-            "表单缺少版本号（lock_version），请刷新页面后重试",
-            {"lock_version": "必填"},
-        )
-    if lock_version != req.lock_version:
+    if required_lock_version(request) != req.lock_version:
         return error_response(request, 409, "该申请已被他人处理，请刷新页面后查看最新状态再操作。")
     kind = request.POST.get("kind", "")
     variant = request.POST.get("variant", "default")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from pyramid_mailer.mailer import Mailer
 from pyramid_mailer.message import Message
 
 from .. import settings as s
 from ..models import DisclosureRequest
+
+log = logging.getLogger(__name__)
 
 
 class SMTPMailer(Mailer):
@@ -68,3 +72,17 @@ def reminder(recipients: list[str], lines: list[str], organisation_name: str) ->
         recipients=recipients,
         body=body,
     )
+
+
+def send_after_commit(request, message) -> None:
+    """Mail goes out only once the transaction has committed; a mail failure is logged."""
+    mailer = request.registry["mailer"]
+
+    def hook(committed: bool) -> None:
+        if committed:
+            try:
+                mailer.send_immediately(message)
+            except Exception:  # the application is safely stored; the page shows the receipt
+                log.exception("could not send mail %r", message.subject)
+
+    request.tm.get().addAfterCommitHook(hook)

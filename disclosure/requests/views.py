@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 import colander
 import deform
@@ -14,22 +14,22 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from .. import clock
 from .. import settings as s
 from ..boundary import error_response
-from ..catalogue.officer_views import today
+from ..clock import today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
 from ..files.sniff import UploadRejected, check_upload
 from ..letters.services import available_letters
 from ..letters.templates import LETTER_TYPES
+from ..locks import required_lock_version
 from ..models import DisclosureRequest, RequestFile
 from ..models.requests import OPEN_STATUSES, STATUS_LABELS
 from ..pagination import paginate
 from ..routes import organisation_context
 from ..security import Permission, applicant_permits, visible_organisations
-from ..throttle import Rule, blocked_for, record_failure, wait_text
 from . import services
+from .access import lookup_case
 from .deadlines import due_soon, overdue, public_trail
 from .forms import application_form
 from .identity import mask
@@ -42,15 +42,12 @@ from .intake import (
     ApplicationSchema,
     receipt_date,
 )
-from .mail import acknowledgement
+from .mail import acknowledgement, send_after_commit
 from .workflow import TRANSITIONS, Actor, ConflictError, NotPermitted, WorkflowError, available
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
-LOOKUPS_PER_MINUTE_PER_IP = 20
-CASE_LOCKOUT = Rule(limit=10, window=timedelta(hours=1))  # wrong codes per case, then locked
-NOT_FOUND = "追踪号或查询码不正确"
 
 
 def rules(request) -> services.RequestRules:
@@ -59,20 +56,6 @@ def rules(request) -> services.RequestRules:
 
 def status_url(request) -> str:
     return request.route_url("request_status")
-
-
-def send_after_commit(request, message) -> None:
-    """Mail goes out only once the transaction has committed; a mail failure is logged."""
-    mailer = request.registry["mailer"]
-
-    def hook(committed: bool) -> None:
-        if committed:
-            try:
-                mailer.send_immediately(message)
-            except Exception:  # the application is safely stored; the page shows the receipt
-                log.exception("could not send mail %r", message.subject)
-
-    request.tm.get().addAfterCommitHook(hook)
 
 
 def acknowledge(request, submission) -> None:
@@ -183,10 +166,7 @@ def status_page(request):
         request.response.status = status
         return {"req": None, "error": error, "tracking_number": tracking}
     if request.POST.get("withdraw") == "1" and req.is_open:
-        try:
-            lock_version = int(request.POST.get("lock_version", ""))
-        except ValueError:
-            return error_response(request, 400, "表单缺少版本号，请刷新页面后重试")
+        lock_version = required_lock_version(request)
         try:
             services.act(
                 request.dbsession,
@@ -208,35 +188,6 @@ def status_page(request):
                 "access_code": code,
             }
     return {"req": req, "error": None, "access_code": code, **case_for_applicant(request, req)}
-
-
-def lookup_case(request, tracking: str, code: str):
-    """(case, None, 200) with the right access code; otherwise (None, message, status).
-
-    After too many wrong codes a case is locked for a while: then even the right code is
-    refused, and the message says how long to wait."""
-    db = request.dbsession
-    client = request.client_addr or "unknown"
-    moment = clock.now(request)
-    if services.rate_limited(
-        db, f"ip:{client}", LOOKUPS_PER_MINUTE_PER_IP, timedelta(minutes=1), now=moment
-    ):
-        return None, "查询过于频繁，请 1 分钟后再试", 429
-    key = f"fail:{services.normalise_tracking_number(tracking)[:32]}"
-    wait = blocked_for(db, key, CASE_LOCKOUT, moment)
-    if wait is not None:
-        return None, f"该申请的查询错误次数过多，已暂时锁定，请 {wait_text(wait)}后再试", 429
-    req = services.lookup(db, tracking, code)
-    if req is None:
-        record_failure(db, key, CASE_LOCKOUT, moment)
-        return None, NOT_FOUND, 404
-    return req, None, 200
-
-
-def _lookup(request, tracking: str, code: str):
-    """(case, None) or (None, message): for callers that map the message to a status."""
-    req, error, _ = lookup_case(request, tracking, code)
-    return req, error
 
 
 def case_for_applicant(request, req) -> dict:
@@ -547,16 +498,10 @@ def case_page(request):
 def case_action(request):
     req = request.context.request
     action = request.matchdict["action"]
-    params = {k: v[:5000] for k, v in request.POST.items() if isinstance(v, str)}
-    try:
-        lock_version = int(params.pop("lock_version", ""))
-    except ValueError:
-        return error_response(
-            request,
-            400,
-            "表单缺少版本号（lock_version），请刷新页面后重试",
-            {"lock_version": "必填"},
-        )
+    lock_version = required_lock_version(request)
+    params = {
+        k: v[:5000] for k, v in request.POST.items() if isinstance(v, str) and k != "lock_version"
+    }
     try:
         services.act(
             request.dbsession,

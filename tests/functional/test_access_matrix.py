@@ -27,17 +27,15 @@ from pyramid.interfaces import IRoutesMapper
 
 from disclosure import main, models
 from disclosure.accounts.services import create_user
-from disclosure.catalogue.registry import load_organisation_seed
 from disclosure.catalogue.services import CatalogueService
 from disclosure.files.services import LocalFileStorage
 from disclosure.models import Attachment, RequestFile
-from disclosure.organisations.seed import load_organisations
 from disclosure.organisations.services import OrganisationTree
 from disclosure.requests import services as request_services
 from disclosure.requests.workflow import Actor
 from disclosure.security import user_permits
 
-from ..conftest import PASSWORD, ROOT, TODAY
+from ..conftest import PASSWORD, TODAY
 
 ACTORS = (
     "anonymous",
@@ -392,7 +390,7 @@ def _pick_county(tree: OrganisationTree):
 
 @pytest.fixture(scope="module")
 def world(databases, schema, app_settings, tmp_path_factory):
-    url = databases.new()
+    url = databases.seeded(schema).url
     files_dir = tmp_path_factory.mktemp("matrix-files")
     settings = {
         **app_settings,
@@ -405,9 +403,6 @@ def world(databases, schema, app_settings, tmp_path_factory):
     factory = app.registry["dbsession_factory"]
     store = LocalFileStorage(files_dir)
     w = SimpleNamespace(app=app, factory=factory)
-    seed = load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-    with factory() as db, db.begin():
-        load_organisations(db, seed)
     with factory() as db, db.begin():
         tree = OrganisationTree(db)
         county, township, sibling = _pick_county(tree)

@@ -15,7 +15,7 @@ import webtest
 from sqlalchemy import select
 
 from disclosure import main, models
-from disclosure.catalogue.registry import load_organisation_seed, load_schema
+from disclosure.catalogue.registry import load_schema
 from disclosure.catalogue.services import CatalogueService
 from disclosure.catalogue.visibility import (
     is_visible,
@@ -26,7 +26,6 @@ from disclosure.catalogue.visibility import (
 from disclosure.files.services import LocalFileStorage
 from disclosure.models import Attachment, CatalogueItem
 from disclosure.models.catalogue import ItemStatus
-from disclosure.organisations.seed import load_organisations
 from disclosure.search.indexer import check, documents_for, public_item_ids
 
 from ..conftest import ROOT, TODAY
@@ -278,13 +277,9 @@ def test_predicate_and_sql_agree_on_every_status_and_mode(dbsession, civil, sche
 
 @pytest.fixture(scope="module")
 def search_env(databases, schema, tmp_path_factory):
-    url = databases.new()
-    engine = models.get_engine(url)
-    factory = models.get_session_factory(engine)
+    seeded = databases.seeded(schema)
+    url, engine, factory = seeded.url, seeded.engine, seeded.factory
     with factory.begin() as db:
-        load_organisations(
-            db, load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-        )
         from disclosure.organisations.services import OrganisationTree
 
         made = make_items(db, CatalogueService(db, schema), pick_orgs(OrganisationTree(db)))
@@ -406,13 +401,9 @@ def private_env(databases, tmp_path, monkeypatch):
     # The app and its indexer both read the schema directory from the environment.
     monkeypatch.setenv("DISCLOSURE_SCHEMAS_DIR", str(target))
     schema = load_schema(target)
-    url = databases.new()
-    engine = models.get_engine(url)
-    factory = models.get_session_factory(engine)
+    seeded = databases.seeded(schema)
+    url, engine, factory = seeded.url, seeded.engine, seeded.factory
     with factory.begin() as db:
-        load_organisations(
-            db, load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-        )
         org = db.scalars(
             select(models.Organisation).where(models.Organisation.parent_id.is_(None))
         ).one()

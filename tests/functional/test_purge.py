@@ -8,10 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from disclosure import models
-from disclosure.catalogue.registry import load_organisation_seed
 from disclosure.files.services import LocalFileStorage
 from disclosure.models import DisclosureRequest, Organisation, RequestEvent, RequestFile
-from disclosure.organisations.seed import load_organisations
 from disclosure.requests import purge, services
 from disclosure.scripts import cli
 
@@ -63,10 +61,8 @@ class World:
         self.factory = models.get_session_factory(self.engine)
         self.storage = LocalFileStorage(files_dir)
         self.rules = services.RequestRules(ROOT / "catalog_schemas")
-        tree = load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
         db = self.factory()
         with db.begin():
-            load_organisations(db, tree)
             self.org = db.scalars(
                 select(Organisation).where(Organisation.category_tree == "civil_affairs")
             ).first()
@@ -158,7 +154,7 @@ class World:
 
 @pytest.fixture
 def world(databases, schema, tmp_path, monkeypatch):
-    url = databases.new()
+    url = databases.seeded(schema).url
     files_dir = tmp_path / "files"
     made = World(url, files_dir, schema)
     monkeypatch.setenv("DISCLOSURE_DATABASE_URL", url)

@@ -13,15 +13,13 @@ import webtest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from disclosure import main, models
+from disclosure import main
 from disclosure.accounts.services import create_user
-from disclosure.catalogue.registry import load_organisation_seed
 from disclosure.models import DisclosureRequest, Organisation
-from disclosure.organisations.seed import load_organisations
 from disclosure.requests.mail import mailer_from_settings
 from disclosure.requests.reminders import remind
 
-from ..conftest import ROOT, TODAY
+from ..conftest import TODAY
 from .test_requests import resident_id
 
 
@@ -54,13 +52,9 @@ def smtp():
 
 @pytest.fixture
 def live(databases, schema, tmp_path, smtp):
-    url = databases.new()
-    engine = models.get_engine(url)
-    factory = models.get_session_factory(engine)
+    seeded = databases.seeded(schema)
+    url, engine, factory = seeded.url, seeded.engine, seeded.factory
     with factory.begin() as db:
-        load_organisations(
-            db, load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-        )
         civil = db.scalars(
             select(Organisation).where(Organisation.category_tree == "civil_affairs")
         ).first()

@@ -8,14 +8,12 @@ import docx
 import pytest
 import webtest
 
-from disclosure import main, models
-from disclosure.catalogue.registry import load_organisation_seed
+from disclosure import main
 from disclosure.catalogue.services import CatalogueService
 from disclosure.models import Attachment
-from disclosure.organisations.seed import load_organisations
 from disclosure.organisations.services import OrganisationTree
 
-from ..conftest import ROOT, TODAY
+from ..conftest import TODAY
 
 
 def docx_with(text: str) -> bytes:
@@ -131,14 +129,10 @@ ITEMS = [
 
 @pytest.fixture(scope="module")
 def env(databases, schema, tmp_path_factory):
-    url = databases.new()
-    engine = models.get_engine(url)
-    factory = models.get_session_factory(engine)
+    seeded = databases.seeded(schema)
+    url, engine, factory = seeded.url, seeded.engine, seeded.factory
     made = {}
     with factory.begin() as db:
-        load_organisations(
-            db, load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-        )
         tree = OrganisationTree(db)
         county = next(o for o in tree.orgs if o.kind == "county" and tree.children(o))
         pick = {

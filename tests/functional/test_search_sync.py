@@ -6,26 +6,19 @@ import pytest
 from sqlalchemy import func, select
 
 from disclosure import models
-from disclosure.catalogue.registry import load_organisation_seed
 from disclosure.catalogue.services import CatalogueService
 from disclosure.models import CatalogueItem, SearchOutbox
-from disclosure.organisations.seed import load_organisations
 from disclosure.search.indexer import Indexer, check, rebuild
 from disclosure.search.interfaces import SearchQuery
 from disclosure.search.whoosh_index import IndexStore, WhooshSearchIndex
 
-from ..conftest import ROOT, TODAY
+from ..conftest import TODAY
 
 
 @pytest.fixture
 def env(databases, schema, tmp_path):
-    url = databases.new()
-    engine = models.get_engine(url)
-    factory = models.get_session_factory(engine)
-    with factory.begin() as db:
-        load_organisations(
-            db, load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
-        )
+    seeded = databases.seeded(schema)
+    engine, factory = seeded.engine, seeded.factory
     store = IndexStore(tmp_path / "index")
     index = WhooshSearchIndex(store)
 
