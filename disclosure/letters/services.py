@@ -161,7 +161,8 @@ def issue(
     if kind not in ctx.templates or (kind, variant) not in available_letters(req):
         raise LetterError(f"本件目前不能出具《{LETTER_TYPES.get(kind, kind)}》")
     template = ctx.templates[kind]
-    serial = take_next(db, LetterSerial, req.organisation_id, today.year)
+    series = template.number_prefix
+    serial = take_next(db, LetterSerial, req.organisation_id, today.year, series=series)
     number = letter_number(req.organisation.short_name, template.number_prefix, today.year, serial)
     note = f"本文书更正我机关{refers_to.number}文书，原文书作废。" if refers_to else None
     pdf = render_pdf(
@@ -189,6 +190,7 @@ def issue(
         kind=kind,
         variant=variant,
         number=number,
+        series=series,
         year=today.year,
         serial=serial,
         title=title,

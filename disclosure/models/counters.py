@@ -8,15 +8,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
-def take_next(db: Session, model, organisation_id: int, year: int, at_least: int = 0) -> int:
+def take_next(
+    db: Session, model, organisation_id: int, year: int, at_least: int = 0, **key: str
+) -> int:
     """The next number (or at least ``at_least``). The UPDATE ... RETURNING holds the counter
     row's lock until commit, so parallel writers queue on it and never share a number
-    (PostgreSQL); SQLite serialises writers."""
+    (PostgreSQL); SQLite serialises writers. ``key`` names further key columns (a letter
+    number series)."""
     postgres = db.get_bind().dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     db.execute(
         insert(model)
-        .values(organisation_id=organisation_id, year=year, last_serial=0)
+        .values(organisation_id=organisation_id, year=year, last_serial=0, **key)
         .on_conflict_do_nothing()
     )
     new_value = model.last_serial + 1
@@ -25,7 +28,11 @@ def take_next(db: Session, model, organisation_id: int, year: int, at_least: int
         new_value = greatest(model.last_serial, at_least)
     return db.execute(
         update(model)
-        .where(model.organisation_id == organisation_id, model.year == year)
+        .where(
+            model.organisation_id == organisation_id,
+            model.year == year,
+            *(getattr(model, name) == value for name, value in key.items()),
+        )
         .values(last_serial=new_value)
         .returning(model.last_serial)
     ).scalar_one()

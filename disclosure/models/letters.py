@@ -16,7 +16,7 @@ class Letter(Base):
     A correction is a new letter that refers to the old one."""
 
     __tablename__ = "letters"
-    __table_args__ = (UniqueConstraint("organisation_id", "year", "serial"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "series", "year", "serial"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
@@ -24,6 +24,7 @@ class Letter(Base):
     kind: Mapped[str] = mapped_column(String(30))
     variant: Mapped[str] = mapped_column(String(40), default="")
     number: Mapped[str] = mapped_column(String(60), unique=True)
+    series: Mapped[str] = mapped_column(String(20), default="", server_default="")  # 公开答…
     year: Mapped[int] = mapped_column(Integer)
     serial: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
@@ -42,10 +43,12 @@ class Letter(Base):
 
 
 class LetterSerial(Base):
-    """The last letter number handed out per organisation and year."""
+    """The last letter number handed out per organisation, series (公开受, 公开补, 公开答…) and
+    year: each kind of letter is numbered on its own."""
 
     __tablename__ = "letter_serials"
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(20), primary_key=True, server_default="")
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
