@@ -22,10 +22,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from disclosure.law import load_law
 from disclosure.letters.builders import build_from_template
 from disclosure.letters.fonts import register_font
 from disclosure.letters.templates import letter_number, load_templates
-from disclosure.requests.outcomes import load_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "catalog_schemas"
@@ -42,9 +42,12 @@ REASONS = (
 
 
 def sample_values(serial: int) -> dict:
-    outcomes = load_outcomes(SCHEMAS)
-    ground = outcomes.grounds["third_party"]
+    law = load_law(SCHEMAS)
+    profile = law.profile("ogi-2019")
+    ground = law.grounds["third_party"]
     return {
+        **profile.values(deadline="2026年12月14日"),
+        "legal_basis": profile.legal_basis("not_disclosed", "third_party"),
         "agency": "咸阳市民政局",
         "agency_short": "咸民",
         "applicant": "张三",
@@ -53,7 +56,7 @@ def sample_values(serial: int) -> dict:
         "description": "2025年度城乡最低生活保障对象审批花名册",
         "reasons": REASONS,
         "ground_label": ground.label,
-        "ground_article": ground.article,
+        "ground_article": profile.ground_article("third_party"),
         "reconsideration_body": "咸阳市人民政府",
     }
 
@@ -98,8 +101,7 @@ def main(argv: list[str] | None = None) -> None:
 
     started = time.perf_counter()
     font = register_font(args.font)
-    outcomes = load_outcomes(SCHEMAS)
-    templates = load_templates(SCHEMAS / "letters", outcomes.outcomes)
+    templates = load_templates(SCHEMAS / "letters", load_law(SCHEMAS).outcomes)
     values = sample_values(1)
     sample = build_one(templates, font, 1, values)
     print(

@@ -16,13 +16,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def business_today() -> date:
-    return datetime.now(BUSINESS_TZ).date()
+def business_today(now: datetime | None = None) -> date:
+    """The business date in Asia/Shanghai at ``now`` (an aware datetime, or a naive one in UTC
+    as :func:`utcnow` gives; default: the current time)."""
+    if now is None:
+        return datetime.now(BUSINESS_TZ).date()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(BUSINESS_TZ).date()
 
 
 def today(request) -> date:
+    """The business date: the registry's ``disclosure.clock`` if set, else the Shanghai date of
+    :func:`now` (so a test that injects only ``disclosure.now`` moves both)."""
     clock = request.registry.get("disclosure.clock")
-    return clock() if clock else business_today()
+    return clock() if clock else business_today(now(request))
 
 
 def now(request) -> datetime:

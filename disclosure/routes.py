@@ -130,8 +130,10 @@ def includeme(config):
     config.add_route("apply", "/apply")
     config.add_route("search", "/search")
     config.add_route("request_new", "/requests/new")
+    config.add_route("request_receipt", "/requests/receipt")
     config.add_route("request_status", "/requests/status")
     config.add_route("request_letter", "/requests/status/letter")
+    config.add_route("request_document", "/requests/status/document")
 
     # officer accounts
     config.add_route("login", "/login")
@@ -184,6 +186,18 @@ def includeme(config):
         r"/officer/requests/{request_id}/files/{file_id}",
         factory=request_file_factory,
     )
+    # released documents (Art. 36(2), Art. 40): before the action route, which would take
+    # ".../documents" for an action
+    config.add_route(
+        "officer_request_documents",
+        "/officer/requests/{request_id}/documents",
+        factory=officer_request_factory,
+    )
+    config.add_route(
+        "officer_request_document",
+        r"/officer/requests/{request_id}/documents/{document_id}",
+        factory=officer_request_factory,
+    )
     config.add_route(
         "officer_request_action",
         "/officer/requests/{request_id}/{action}",
@@ -200,5 +214,9 @@ def includeme(config):
     config.add_route("api_request", "/api/v1/requests/{tracking_number}")
     config.add_route("api_request_letters", "/api/v1/requests/{tracking_number}/letters")
     config.add_route("api_request_letter", "/api/v1/requests/{tracking_number}/letters/{letter_id}")
+    config.add_route("api_request_documents", "/api/v1/requests/{tracking_number}/documents")
+    config.add_route(
+        "api_request_document", "/api/v1/requests/{tracking_number}/documents/{document_id}"
+    )
     config.add_route("api_due_date", "/api/v1/calendar/due-date")
     config.add_route("api_working_days", "/api/v1/calendar/working-days")

@@ -48,7 +48,7 @@ class Permission(enum.StrEnum):
     REQUESTS_APPROVE = "requests:approve"  # approve an extension (the organisation's admin)
     REQUESTS_PERSONAL_DATA = "requests:personal-data"  # the applicant's proof of identity
     REQUESTS_APPLICANT = "requests:applicant"  # the applicant's own actions (withdraw)
-    REQUESTS_SYSTEM = "requests:system"  # scheduled actions (a correction never received)
+    REQUESTS_SYSTEM = "requests:system"  # scheduled actions (none today: late corrections are an officer's decision)
     REPORTS_VIEW = "reports:view"  # statistics and annual reports of an organisation
     CALENDAR_MANAGE = "calendar:manage"  # load a year's holiday arrangement (the city office)
     ADMIN = "admin"  # the city office: every organisation

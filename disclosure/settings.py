@@ -26,11 +26,13 @@ DEFAULTS: dict[str, str] = {
     "page_size": "20",
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
     "search.indexer": "thread",
-    "requests.profile": "ogi-2019",  # the rule profile for new requests (catalog_schemas/profiles)
+    "requests.profile": "",  # empty: rules by receipt date (profiles' effective_from); a key forces one
     "requests.purge_after_years": "5",  # `disclosure purge-personal-data`: years after closing
     "mail.host": "localhost",
     "mail.port": "25",
     "mail.default_sender": "noreply@disclosure.local",
+    "mail.backend": "smtp",  # smtp; log: log subject and masked recipients, send nothing
+    "mail.worker": "thread",  # thread: sender inside the web process; off: `disclosure mail-worker`
     "letters.font": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # TrueType CJK, embedded  # thread: inside the web process; off: run `disclosure index-worker`
 }
 

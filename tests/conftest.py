@@ -78,6 +78,7 @@ class FreshDatabases:
         seed = load_organisation_seed(ROOT / "catalog_schemas/organisations/xianyang.yaml", schema)
         with factory.begin() as db:
             load_organisations(db, seed)
+        engine.dispose()  # no pooled connection left behind; the engine reconnects on use
         return Seeded(url, engine, factory)
 
     def drop_all(self) -> None:

@@ -8,8 +8,13 @@ Data, by priority (each source replaces the year entirely, never merges into it)
 3. arrangements the city office loads into the database, handed to the constructor or to
    :meth:`WorkingCalendar.with_year` as dicts of the same shape as the files.
 
-A year without data counts Monday to Friday; results that touch such a year are *provisional*.
-Everything here is pure: no clock, no database.
+A year without an arrangement is *provisional*: results that touch it are flagged and are
+recomputed once the year's arrangement is loaded. From 2025 (the holiday rules in force since
+2025-01-01) to 2099 such a year still has its statutory holidays, computed by
+:mod:`.holidays` (元旦, 春节 from 除夕 to 初三, 清明节, 劳动节 1–2 May, 端午节, 中秋节, 国庆节 1–3 Oct),
+and counts Monday to Friday apart from them; the make-up days (调休) are unknown until the
+notice. Other years without data count Monday to Friday only. Any arrangement (package, file,
+loaded) replaces the computed days entirely. Everything here is pure: no clock, no database.
 """
 
 from __future__ import annotations
@@ -25,10 +30,22 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from . import holidays as statutory
+
 ONE_DAY = timedelta(days=1)
 WEEKEND = "周末"
 WORKDAY = "工作日"
 MAKEUP_SUFFIX = "调休"
+
+# How a year's days are known (:meth:`WorkingCalendar.basis`).
+ARRANGEMENT = "arrangement"  # a published arrangement: package, override file or loaded
+STATUTORY = "statutory"  # no arrangement: statutory holidays computed, no make-up days; provisional
+WEEKDAYS = "weekdays"  # nothing known: Monday to Friday; provisional
+BASIS_TEXT = {
+    ARRANGEMENT: "已有节假日安排",
+    STATUTORY: "暂无节假日安排：按法定节日计算（不含调休），暂定",
+    WEEKDAYS: "暂无节假日安排：按周一至周五计算，暂定",
+}
 CHINESECALENDAR_SOURCE = (
     f"chinesecalendar {chinese_calendar.__version__}（国务院办公厅节假日安排通知）"
 )
@@ -180,6 +197,15 @@ def _expand(
     return canonical, days["holidays"], days["workdays"]
 
 
+def arrangement_days(
+    data: dict, *, where: str = "节假日安排 (holiday arrangement)"
+) -> tuple[dict[date, str], dict[date, str]]:
+    """The days an arrangement lists: (holidays, make-up working days), each by date with its
+    name. Validates like :func:`parse_arrangement`."""
+    _, holidays, workdays = _expand(data, where)
+    return holidays, workdays
+
+
 def parse_arrangement(data: dict, *, where: str = "节假日安排 (holiday arrangement)") -> dict:
     """Validate one year's arrangement (as loaded by the city office) and return it canonical.
 
@@ -248,9 +274,19 @@ def _chinesecalendar_years() -> Mapping[int, _Year]:
 
 
 class WorkingCalendar:
-    """Which days are working days, from statutory data, override files and loaded years."""
+    """Which days are working days, from statutory data, override files and loaded years.
 
-    def __init__(self, overrides_dir: Path | None = None, extra: Iterable[dict] = ()) -> None:
+    ``statutory=False`` turns off the computed statutory holidays for years without an
+    arrangement (they then count Monday to Friday only, as before 2025's rules were used).
+    """
+
+    def __init__(
+        self,
+        overrides_dir: Path | None = None,
+        extra: Iterable[dict] = (),
+        *,
+        statutory: bool = True,
+    ) -> None:
         years = dict(_chinesecalendar_years())
         if overrides_dir is not None:
             years.update(load_overrides(Path(overrides_dir)))
@@ -265,24 +301,44 @@ class WorkingCalendar:
             seen.add(year.year)
             years[year.year] = year
         self._years: dict[int, _Year] = years
+        self._statutory = statutory
 
     def with_year(self, arrangement: dict) -> WorkingCalendar:
-        """A new calendar with ``arrangement`` replacing whatever this one had for its year."""
+        """A new calendar with ``arrangement`` replacing whatever this one had for its year
+        (the computed statutory days included)."""
         year = _year_from(arrangement, "节假日安排 (holiday arrangement)")
         new = object.__new__(WorkingCalendar)
         new._years = {**self._years, year.year: year}
+        new._statutory = self._statutory
         return new
 
     def has_data(self, year: int) -> bool:
+        """Whether ``year`` has a published arrangement (days counted there are final)."""
         return year in self._years
 
     def years(self) -> list[int]:
+        """The years with a published arrangement."""
         return sorted(self._years)
 
     def source(self, year: int) -> str | None:
-        """Where this year's data comes from (the notice, or the package), None without data."""
+        """Where this year's data comes from (the notice, or the package), None without an
+        arrangement (see :meth:`basis` for the computed statutory days)."""
         data = self._years.get(year)
         return data.source if data else None
+
+    def basis(self, year: int) -> str:
+        """:data:`ARRANGEMENT`, :data:`STATUTORY` (computed statutory holidays, provisional) or
+        :data:`WEEKDAYS` (Monday to Friday, provisional)."""
+        if year in self._years:
+            return ARRANGEMENT
+        return STATUTORY if self._statutory and statutory.covers(year) else WEEKDAYS
+
+    def statutory_holidays(self, year: int) -> Mapping[date, str]:
+        """The computed statutory days off this calendar uses for ``year``: empty when the year
+        has an arrangement or is outside the computed range."""
+        if self.basis(year) != STATUTORY:
+            return MappingProxyType({})
+        return statutory.statutory_holidays(year)
 
     def day_kind(self, d: date) -> tuple[bool, str]:
         """(is it a working day, why): (False, "国庆节"), (False, "周末"), (True, "国庆节调休"),
@@ -293,6 +349,10 @@ class WorkingCalendar:
                 return True, data.workdays[d]
             if d in data.holidays:
                 return False, data.holidays[d]
+        elif self._statutory and statutory.covers(d.year):
+            name = statutory.statutory_holidays(d.year).get(d)
+            if name is not None:
+                return False, name
         return (False, WEEKEND) if d.weekday() >= 5 else (True, WORKDAY)
 
     def is_working_day(self, d: date) -> bool:

@@ -8,6 +8,14 @@ right under a dashed 42 mm circle marking where the seal goes. The bottom margin
 page holds the tracking number and a QR code linking to the request's status page; a letter
 of several pages gets a footer line with the page numbers on every page.
 
+Two rules keep a letter from looking broken:
+
+- a title that needs more than one line is set in lines of balanced length (GB/T 9704:
+  标题回行时排列对称、长短适宜), never with one character alone on its last line
+  (:func:`title_lines`);
+- the closing (特此告知) and the signature and seal never stand alone on the last page: they
+  are kept with the last lines of the preceding paragraph (:func:`_keep_with_ending`).
+
 Builds are deterministic (ReportLab's ``invariant`` mode): the same data gives the same bytes.
 """
 
@@ -65,6 +73,10 @@ TOP, LEFT, RIGHT, BOTTOM = 37 * mm, 28 * mm, 26 * mm, 35 * mm
 TITLE_SIZE = 22  # 二号
 BODY_SIZE = 16  # 三号
 LEADING = 28  # 22 lines on the 225 mm type area
+# A letter that would spill a few lines onto another page is set again on this tighter line
+# (24 lines, still 1.5 × the body size; GB/T 9704 allows 特定情况可以作适当调整) and the
+# tighter setting is kept when it needs fewer pages.
+COMPACT_LEADING = 25
 FOOTER_SIZE = 10.5  # 五号
 SMALL_SIZE = 9
 SEAL_RADIUS = 21 * mm
@@ -94,12 +106,12 @@ class LetterData:
 
 
 @functools.lru_cache(maxsize=16)
-def _styles(font: str) -> dict[str, ParagraphStyle]:
+def _styles(font: str, leading: float = LEADING) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle(
         "letter-body",
         fontName=font,
         fontSize=BODY_SIZE,
-        leading=LEADING,
+        leading=leading,
         wordWrap="CJK",
         alignment=TA_LEFT,
         firstLineIndent=2 * BODY_SIZE,
@@ -133,15 +145,28 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 class _Signature(Flowable):
-    """The agency name over the date, right-aligned (date 右空四字), under the seal circle."""
+    """The agency name over the date, right-aligned (date 右空四字), under the seal circle.
 
-    def __init__(self, agency: str, issued: str, font: str, seal: bool) -> None:
+    The seal presses on the name and the date (GB/T 9704: 印章端正、居中下压发文机关署名和成文日期,
+    its top within a line of the text above). ``rise``: how far the circle may reach up beside
+    the closing line (特此告知, flush left, far from the seal on the right)."""
+
+    def __init__(
+        self,
+        agency: str,
+        issued: str,
+        font: str,
+        seal: bool,
+        leading: float = LEADING,
+        rise: float = 0,
+    ) -> None:
         super().__init__()
         self.agency, self.issued, self.font, self.seal = agency, issued, font, seal
-        self.date_y = 20.0
-        self.agency_y = self.date_y + LEADING
+        self.date_y = 8.0
+        self.agency_y = self.date_y + leading
         self.centre_y = self.agency_y + 12
-        self.height = self.centre_y + SEAL_RADIUS + 4 if seal else self.agency_y + BODY_SIZE
+        text_top = self.agency_y + BODY_SIZE
+        self.height = max(text_top, self.centre_y + SEAL_RADIUS + 4 - rise) if seal else text_top
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width = availWidth
@@ -275,8 +300,60 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def title_lines(title: str, font: str, size: float = TITLE_SIZE, width: float = 0) -> list[str]:
+    """The title broken into lines of balanced length that each fit ``width`` (default: the
+    type area): one line if it fits, else the fewest lines of (nearly) equal length, so the
+    last line is never one lone character. No line starts with a character that may not begin
+    a line (a closing bracket, a comma …)."""
+    width = width or PAGE_WIDTH - LEFT - RIGHT
+    title = " ".join(title.split())
+
+    def fits(text: str) -> bool:
+        return pdfmetrics.stringWidth(text, font, size) <= width + 0.01
+
+    if fits(title) or len(title) < 2:
+        return [title]
+    cannot_start = set(_rl_textsplit.ALL_CANNOT_START)
+    for n in range(2, len(title) + 1):
+        q, r = divmod(len(title), n)  # n lines of q or q + 1 characters, the longer first
+        lines, start = [], 0
+        for i in range(n):
+            end = min(start + q + (1 if i < r else 0), len(title))
+            if i == n - 1:
+                end = len(title)
+            while end < len(title) and title[end] in cannot_start:  # keep 】” etc. on this line
+                end += 1
+            if start < end:
+                lines.append(title[start:end])
+            start = end
+        if all(fits(line) for line in lines) and (len(lines) < 2 or len(lines[-1]) > 1):
+            return lines
+    return [title]
+
+
+def _title(title: str, font: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph("<br/>".join(escape(line) for line in title_lines(title, font)), style)
+
+
+def _keep_with_ending(last: Paragraph, ending: list[Flowable], width: float) -> list[Flowable]:
+    """The last paragraph and the ending (closing, signature, seal), so that the ending never
+    moves to a page of its own: its last two lines go with the ending (KeepTogether), the rest
+    flows as usual. A paragraph of up to three lines goes with the ending whole."""
+    _, height = last.wrap(width, PAGE_HEIGHT * 100)
+    lines = round(height / last.style.leading)
+    if lines > 3:
+        parts = last.split(width, (lines - 2) * last.style.leading + 1)
+        if len(parts) == 2:
+            return [parts[0], KeepTogether([parts[1], *ending])]
+    return [KeepTogether([last, *ending])]
+
+
 def build_letter(letter: LetterData, font: str) -> bytes:
-    """The letter as a PDF (A4), with ``font`` (a registered font name, see ``register_font``)."""
+    """The letter as a PDF (A4), with ``font`` (a registered font name, see ``register_font``).
+
+    A letter of several pages is set again on the tighter :data:`COMPACT_LEADING`, which is
+    kept when it needs fewer pages (a receipt that would spill three lines onto a second page
+    fits on one)."""
     missing = _missing_glyphs(letter, font)
     if missing:
         log.warning(
@@ -285,28 +362,43 @@ def build_letter(letter: LetterData, font: str) -> bytes:
             font,
             " ".join(sorted(missing)),
         )
-    st = _styles(font)
+    pdf, pages = _build(letter, font, LEADING)
+    if pages > 1:
+        compact, fewer = _build(letter, font, COMPACT_LEADING)
+        if fewer < pages:
+            return compact
+    return pdf
+
+
+def _build(letter: LetterData, font: str, leading: float) -> tuple[bytes, int]:
+    """The PDF set on ``leading``, and its number of pages."""
+    st = _styles(font, leading)
     issued = format_date(letter.issued_on)
     received = (
         format_date(letter.received_on)
         if isinstance(letter.received_on, date)
         else (letter.received_on or "")
     )
-    story: list[Flowable] = [_p(letter.title, st["title"])]
+    story: list[Flowable] = [_title(letter.title, font, st["title"])]
     if letter.number:
         story.append(_p(letter.number, st["number"]))
     if letter.refers_to:
         story.append(_p(f"（{letter.refers_to.strip('（）()')}）", st["refers_to"]))
-    story.append(Spacer(1, LEADING / 2))
-    story.append(_p(letter.addressee, st["addressee"]))
-    story += [_p(text, st["body"]) for text in letter.paragraphs]
+    story.append(Spacer(1, leading / 2))
+    body = [_p(letter.addressee, st["addressee"])]
+    body += [_p(text, st["body"]) for text in letter.paragraphs]
     if letter.remedy:
-        story.append(_p(letter.remedy, st["body"]))
+        body.append(_p(letter.remedy, st["body"]))
     ending: list[Flowable] = []
+    rise = 0.0
     if letter.closing:
         ending.append(_p(letter.closing, st["body"]))
-    ending += [Spacer(1, 6), _Signature(letter.agency, issued, font, letter.seal_area)]
-    story.append(KeepTogether(ending))
+        rise = leading + 6  # the seal may reach up beside the closing line
+    ending += [
+        Spacer(1, 6),
+        _Signature(letter.agency, issued, font, letter.seal_area, leading, rise),
+    ]
+    story += body[:-1] + _keep_with_ending(body[-1], ending, PAGE_WIDTH - LEFT - RIGHT)
 
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -340,7 +432,7 @@ def build_letter(letter: LetterData, font: str) -> bytes:
     doc.addPageTemplates([PageTemplate(id="letter", frames=[frame])])
     footer = _Footer(font, letter.tracking_number, received, letter.status_url)
     doc.build(story, canvasmaker=functools.partial(_LetterCanvas, footer=footer))
-    return buffer.getvalue()
+    return buffer.getvalue(), doc.page
 
 
 def build_from_template(

@@ -10,16 +10,33 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..law import Law
 from ..models import DisclosureRequest, Letter, LetterSerial, Organisation, RequestEvent, User
 from ..models.counters import take_next
 from .builders import build_from_template
-from .templates import DEFAULT_VARIANT, LETTER_TYPES, LetterTemplate, letter_number
+from .templates import (
+    CONSULTATION_LETTERS,
+    DEFAULT_VARIANT,
+    LETTER_TYPES,
+    LetterInput,
+    LetterRenderError,
+    LetterTemplate,
+    format_date,
+    letter_number,
+    render_text,
+)
 
 PREVIEW_NUMBER = "（预览，未编号）"
+_TRAILING = " 。．.，,；;：:！!"
 
 
 class LetterError(Exception):
-    """This letter cannot be issued for the case now (a message for the officer)."""
+    """This letter cannot be issued for the case now (a message for the officer); ``fields``:
+    the officer inputs that are missing or wrong, by name, for the form."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 def reconsideration_body(org: Organisation) -> str:
@@ -46,8 +63,8 @@ def available_letters(req: DisclosureRequest) -> list[tuple[str, str]]:
     out = [("acknowledgement", DEFAULT_VARIANT)]
     if _last_event(req, "request_correction"):
         out.append(("correction", DEFAULT_VARIANT))
-    if _last_event(req, "start_consultation"):
-        out.append(("third_party", DEFAULT_VARIANT))
+    for c in _open_consultations(req):  # one letter for each consultation under way
+        out.append((_CONSULTATION_LETTER[c["reason"]], f"consultation-{c['id']}"))
     if _last_event(req, "approve_extension"):
         out.append(("extension", DEFAULT_VARIANT))
     if req.outcome and _last_event(req, "answer"):
@@ -55,20 +72,89 @@ def available_letters(req: DisclosureRequest) -> list[tuple[str, str]]:
     return out
 
 
+def letter_inputs(template: LetterTemplate, variant: str) -> list[LetterInput]:
+    """What the officer must type in to issue this letter variant (declared in its template,
+    ``inputs``): the case page shows exactly these, each required. Nothing has a default."""
+    return list(template.inputs(variant))
+
+
+def input_defaults(req: DisclosureRequest) -> dict[str, str]:
+    """What an input starts from on the case page: the reasons recorded with the answer."""
+    return {"reasons": req.outcome_reasons or ""}
+
+
 @dataclass
 class LetterContext:
     templates: dict[str, LetterTemplate]
     font: str
-    outcomes: Any  # requests.outcomes.Outcomes
+    outcomes: Any  # the outcome table: the request rules' Law (disclosure.law)
     calendar: Any  # calendar.workdays.WorkingCalendar
-    consultation_days: int = 15
+    law: Law | None = None  # None: ``outcomes``, which is the Law (RequestRules.outcomes)
+
+    def __post_init__(self) -> None:
+        if self.law is None and isinstance(self.outcomes, Law):
+            self.law = self.outcomes
+
+
+def _original_due_on(req: DisclosureRequest, ctx: LetterContext, profile) -> date:
+    """The answer deadline without the extension: the case's own computation, with its
+    extension left out (the engine is pure); failing that, the due date the approval moved."""
+    from ..requests.deadlines import DeadlineError, compute_due
+    from ..requests.workflow import events_of
+
+    try:
+        events = [e for e in events_of(req) if e.kind != "extension"]
+        return compute_due(req.received_on, profile, ctx.calendar, events).due_on
+    except (DeadlineError, KeyError, ValueError):
+        approved = _last_event(req, "approve_extension")
+        moved = (approved.changes or {}).get("due_on") if approved else None
+        if isinstance(moved, list) and moved and moved[0]:
+            return date.fromisoformat(moved[0])
+        return req.due_on
+
+
+def _extension_reason(req: DisclosureRequest) -> str:
+    """The reason the extension was approved for: the approval's, else the request's."""
+    for action in ("approve_extension", "request_extension"):
+        event = _last_event(req, action)
+        if event is not None and event.reason.strip():
+            return event.reason.strip().rstrip(_TRAILING)
+    pending = req.pending_extension or {}
+    return str(pending.get("reason", "")).strip().rstrip(_TRAILING)
+
+
+def _variant_of(req: DisclosureRequest, kind: str, variant: str | None) -> str:
+    if variant:
+        return variant
+    return req.outcome if kind == "reply" and req.outcome else DEFAULT_VARIANT
 
 
 def values_for(
-    req: DisclosureRequest, kind: str, ctx: LetterContext, params: dict | None = None
+    req: DisclosureRequest,
+    kind: str,
+    ctx: LetterContext,
+    params: dict | None = None,
+    variant: str | None = None,
 ) -> dict:
-    """Every value the templates may use, from the case (officer input in ``params`` wins)."""
-    params = {k: v for k, v in (params or {}).items() if isinstance(v, str) and v.strip()}
+    """Every value the templates may use, from the case and from the case's rule profile
+    (articles, day counts, the sentences of the rules). ``params``: the officer's input; only
+    the inputs the letter variant declares are taken from it (it cannot change the case's
+    facts), and none has a default."""
+    if ctx.law is None:
+        raise LetterError("文书需要规则数据 (LetterContext.law)")
+    template = ctx.templates.get(kind)
+    variant = _variant_of(req, kind, variant)
+    declared = (
+        {i.name for i in template.inputs(variant)}
+        if template is not None and variant in template.variants
+        else set()
+    )
+    params = {
+        k: v.strip()
+        for k, v in (params or {}).items()
+        if k in declared and isinstance(v, str) and v.strip()
+    }
+    profile = ctx.law.profile(req.profile)
     org = req.organisation
     values: dict[str, Any] = {
         "agency": org.name,
@@ -83,13 +169,13 @@ def values_for(
         "new_due_on": req.due_on,
         "reconsideration_body": reconsideration_body(org),
         "reasons": req.outcome_reasons or "",
-        "access_route": "请登录本平台凭追踪号和查询码查看、下载，或到本机关政府信息公开受理场所查阅。",
-        "referral": "请向负责制作或保存该信息的行政机关申请。",
-        "previous_reply": "详见此前答复",
     }
+    if req.outcome and req.outcome in ctx.law.outcomes:
+        values["legal_basis"] = profile.legal_basis(req.outcome, req.outcome_ground or "")
     if req.outcome_ground:
-        ground = ctx.outcomes.grounds[req.outcome_ground]
-        values["ground_label"], values["ground_article"] = ground.label, ground.article
+        ground = ctx.law.grounds[req.outcome_ground]
+        values["ground_label"] = ground.label
+        values["ground_article"] = profile.ground_article(ground.code)
     correction = _last_event(req, "request_correction")
     if correction is not None:
         values["correction_items"] = correction.reason
@@ -102,15 +188,98 @@ def values_for(
     )
     if extension is not None:
         values["extension_days"] = str(extension["days"])
-    consultation = next((e for e in reversed(req.clock_events or []) if e["kind"] == "pause"), None)
+        if kind == "extension":  # the deadline before the extension, then the new one
+            values["due_on"] = _original_due_on(req, ctx, profile)
+            values["reasons"] = _extension_reason(req)
+    consultation = _consultation_for(req, kind, variant)
+    deadline = None
     if consultation is not None:
         values["third_party"] = consultation.get("note", "") or "第三方"
-        sent = date.fromisoformat(consultation["start"])
-        values["consultation_deadline"] = ctx.calendar.add_working_days(
-            sent, ctx.consultation_days
-        ).date
+        values["consulted_agency"] = consultation.get("note", "")
+        received = consultation.get("received")
+        # The party's period runs from ITS receipt of the letter (Art. 32, 34): a date only
+        # once that is recorded, and only where these rules set a period.
+        if profile.consultation_days is not None and received:
+            start = date.fromisoformat(received)
+            deadline = ctx.calendar.add_working_days(start, profile.consultation_days).date
+            values["consultation_deadline"] = deadline
     values.update(params)
+    law = profile.values(**({"deadline": format_date(deadline)} if deadline else {}))
+    if deadline is None:  # "自收到本意见书之日起…个工作日内", without a date
+        for key in ("third_party_reply", "agency_reply"):
+            law[key] = law[key] or law[f"{key}_open"]
+    values.update({k: v for k, v in law.items() if v})  # the law is not officer input
     return values
+
+
+# The letter for a consultation, by whom it asks (disclosure.requests.workflow.consultations).
+_CONSULTATION_LETTER = {"third_party": "third_party", "other_agency": "agency_consultation"}
+
+
+def _open_consultations(req: DisclosureRequest) -> list[dict]:
+    from ..requests.workflow import open_consultations
+
+    return open_consultations(req)
+
+
+def _consultation_for(req: DisclosureRequest, kind: str, variant: str | None) -> dict | None:
+    """The consultation a letter is about: the one its variant names (``consultation-<id>``),
+    else the latest one the letter type goes to (the latest of any kind for other letters)."""
+    from ..requests.workflow import consultations
+
+    found = consultations(req)
+    if kind in CONSULTATION_LETTERS:
+        found = [c for c in found if _CONSULTATION_LETTER[c["reason"]] == kind]
+    if variant and variant.startswith("consultation-"):
+        return next((c for c in found if f"consultation-{c['id']}" == variant), None)
+    return found[-1] if found else None
+
+
+def check_inputs(template: LetterTemplate, variant: str, values: dict) -> None:
+    """Refuse a letter whose officer inputs are blank: one field error for each."""
+    missing = {
+        i.name: f"请填写：{i.label}"
+        for i in template.inputs(variant)
+        if not str(values.get(i.name) or "").strip()
+    }
+    if missing:
+        labels = "、".join(
+            i.label.split("（")[0] for i in template.inputs(variant) if i.name in missing
+        )
+        raise LetterError(f"请填写{labels}，再出具《{template.variant_name(variant)}》", missing)
+
+
+def _checked(
+    req: DisclosureRequest,
+    kind: str,
+    variant: str,
+    ctx: LetterContext,
+    params: dict | None,
+    *,
+    preview: bool = False,
+) -> tuple[LetterTemplate, dict]:
+    """The template and the values of a letter the case supports now, with every input given
+    (a preview marks the missing ones instead)."""
+    if kind not in LETTER_TYPES or kind not in ctx.templates:
+        raise LetterError("未知的文书类型")
+    if (kind, variant) not in available_letters(req):
+        raise LetterError(f"本件目前不能出具《{LETTER_TYPES[kind]}》")
+    template = ctx.templates[kind]
+    values = values_for(req, kind, ctx, params, variant)
+    if preview:
+        for i in template.inputs(variant):
+            if not str(values.get(i.name) or "").strip():
+                values[i.name] = f"【待填写：{i.label}】"
+    check_inputs(template, variant, values)
+    try:
+        render_text(
+            template,
+            variant,
+            {"letter_number": PREVIEW_NUMBER, "issued_on": req.received_on, **values},
+        )
+    except LetterRenderError as exc:
+        raise LetterError(f"本件缺少出具该文书所需的内容：{exc}") from None
+    return template, values
 
 
 def render_pdf(
@@ -124,15 +293,15 @@ def render_pdf(
     status_url: str,
     params: dict | None = None,
     refers_to: str | None = None,
+    preview: bool = False,
 ) -> bytes:
-    if kind not in LETTER_TYPES:
-        raise LetterError("未知的文书类型")
-    if (kind, variant) not in available_letters(req):
-        raise LetterError(f"本件目前不能出具《{LETTER_TYPES[kind]}》")
+    """The letter as it would be issued now. ``preview``: missing inputs are marked
+    【待填写：…】 instead of refused."""
+    template, values = _checked(req, kind, variant, ctx, params, preview=preview)
     return build_from_template(
-        ctx.templates[kind],
+        template,
         variant,
-        values_for(req, kind, ctx, params),
+        values,
         font=ctx.font,
         issued_on=issued_on,
         number=number,
@@ -160,30 +329,29 @@ def issue(
         raise LetterError("只能更正本件的文书")
     if kind not in ctx.templates or (kind, variant) not in available_letters(req):
         raise LetterError(f"本件目前不能出具《{LETTER_TYPES.get(kind, kind)}》")
-    template = ctx.templates[kind]
+    # Refused before a number is taken: a refusal leaves no gap in the series.
+    template, values = _checked(req, kind, variant, ctx, params)
     series = template.number_prefix
     serial = take_next(db, LetterSerial, req.organisation_id, today.year, series=series)
     number = letter_number(req.organisation.short_name, template.number_prefix, today.year, serial)
     note = f"本文书更正我机关{refers_to.number}文书，原文书作废。" if refers_to else None
-    pdf = render_pdf(
-        req,
-        kind,
+    pdf = build_from_template(
+        template,
         variant,
-        ctx,
+        values,
+        font=ctx.font,
         issued_on=today,
         number=number,
         status_url=status_url,
-        params=params,
         refers_to=note,
     )
     digest = hashlib.sha256(pdf).hexdigest()
     key = f"{digest[:2]}/{digest}"
     store.put(key, pdf)
-    title = (
-        f"{req.organisation.name}{LETTER_TYPES[kind]}"
-        if kind != "reply"
-        else f"{req.organisation.name}政府信息公开申请答复书"
-    )
+    # As printed: an Art. 39 notice is a 告知书, whatever the letter type.
+    title = render_text(
+        template, variant, dict(values, issued_on=today, letter_number=number)
+    ).title
     letter = Letter(
         request=req,
         organisation_id=req.organisation_id,
@@ -215,7 +383,7 @@ def issue(
             to_status=req.status,
             reason=note or "",
             changes={"letter": number, "kind": kind, "variant": variant, "sha256": digest},
-            public_text=f"出具《{LETTER_TYPES[kind]}》（{number}），可在本页下载。",
+            public_text=f"出具《{template.variant_name(variant)}》（{number}），可在本页下载。",
         )
     )
     db.flush()

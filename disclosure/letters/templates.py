@@ -11,16 +11,40 @@ stand for literal braces)::
     opening: "我机关于{received_on}收到…"
     variants:                        # reply only: one per outcome code (outcomes.yaml)
       not_disclosed:
-        body: ["…第三十六条第（三）项…", "理由：{reasons}"]
+        body: ["…根据{legal_basis}的规定，决定不予公开。", "理由：{reasons}"]
         remedy: "如对本答复不服，应当先…向{reconsideration_body}申请行政复议…"
+      already_public:
+        body: ["…", "获取方式和途径：{access_route}"]
+        remedy: "…"
+        inputs:                      # what the officer must type in to issue it (no default)
+          access_route: 获取该信息的方式和途径（网址、栏目或查阅地点）
+      petition:                      # an Art. 39 notice: its own title and opening
+        title: "{agency}政府信息公开申请告知书"
+        name: 政府信息公开申请告知书
+        opening: "我机关于{received_on}收到…现告知如下："
+        body: […]
+        remedy: "如对本告知不服，…"
     closing: "特此告知。"
 
 The other letter types have ``body`` (and optionally ``remedy``) at the top level instead of
 ``variants``. Each letter type has its allowed placeholders (:data:`ALLOWED_PLACEHOLDERS`) and
-the ones it must use (:data:`REQUIRED_PLACEHOLDERS`). When outcome definitions are passed in
-(``disclosure.requests.outcomes.Outcome``), each reply variant must also cite the outcome's
-article, use ``{reasons}`` when the officer must give reasons, and ``{ground_label}`` and
-``{ground_article}`` when information is withheld on a ground.
+the ones it must use (:data:`REQUIRED_PLACEHOLDERS`). The law is never written into a template:
+articles, day counts and the sentences of the rules come from the case's rule profile
+(``{regulations}``, ``{article_answer}``, ``{answer_days}``, ``{pause_rule}`` …, see
+:data:`disclosure.law.PLACEHOLDERS`), so one template serves every version of the Regulations;
+a literal article (第…条) or working-day count is refused. Each reply variant must cite its
+``{legal_basis}`` (the outcome's, and the withholding ground's, under the case's profile); when
+outcome definitions are passed in (``disclosure.law.Outcome``) it must also use ``{reasons}``
+when the officer must give reasons, and ``{ground_label}`` when information is withheld on a
+ground.
+
+Officer input (:data:`OFFICER_INPUTS`: ``access_route``, ``referral``, ``previous_reply``,
+``reasons``) never has a default: a variant lists under ``inputs`` each one it uses, with the
+label the case page shows, and issuing refuses a letter whose inputs are blank. A variant that
+uses one without declaring it is refused when the file is loaded.
+
+The applicant's description is quoted as an excerpt (:func:`excerpt`, at most
+:data:`DESCRIPTION_LIMIT` characters and "等"); the full text stays on the case.
 
 A broken file raises :class:`LetterTemplateError` naming the file, the field and the
 placeholder. :func:`render_text` fills a template (pure; no PDF) and raises
@@ -38,14 +62,21 @@ from typing import Any
 
 import yaml
 
+from ..law import PLACEHOLDERS as LAW_PLACEHOLDERS
+
 LETTER_TYPES: dict[str, str] = {
     "acknowledgement": "受理回执",
     "correction": "补正告知书",
     "extension": "延期答复告知书",
     "third_party": "征求第三方意见书",
+    "agency_consultation": "征求其他机关意见函",
     "reply": "政府信息公开申请答复书",
 }
 DEFAULT_VARIANT = "default"  # the one variant of every letter type except ``reply``
+# Letters that go to a party consulted (Art. 32 a third party, Art. 34 another agency): one per
+# consultation of the case, which the variant names, ``consultation-<id>`` (see
+# :class:`ConsultationVariants`).
+CONSULTATION_LETTERS = frozenset({"third_party", "agency_consultation"})
 
 # Every placeholder a template may use, with what the caller must put in it.
 PLACEHOLDERS: dict[str, str] = {
@@ -61,20 +92,23 @@ PLACEHOLDERS: dict[str, str] = {
     "status_url": "办理进度查询地址",
     "document_number": "文号",
     "index_number": "索引号",
-    "due_on": "答复期限届满之日（date）",
+    "due_on": "答复期限届满之日（date；延期答复告知书中为延长前的期限）",
     "new_due_on": "延长后的答复期限届满之日（date）",
     "extension_days": "延长的工作日数",
     "correction_items": "需要补正的事项（文本；列表则每项一段）",
     "correction_deadline": "补正期限届满之日（date）",
     "third_party": "第三方姓名或名称",
-    "consultation_deadline": "第三方提出意见的期限届满之日（date）",
-    "reasons": "承办人填写的理由",
+    "consulted_agency": "被征求意见的机关名称",
+    "consultation_deadline": "第三方提出意见的期限届满之日（date；规则未规定期限的为空）",
+    "reasons": "承办人填写的理由（答复的理由；延期答复告知书中为经批准的延期理由）",
     "ground_label": "不予公开的情形（outcomes.yaml grounds.label）",
-    "ground_article": "不予公开的依据条款（outcomes.yaml grounds.article），如 第十五条",
+    "ground_article": "不予公开的依据条款（本案规则 profiles/*.yaml grounds）",
+    "legal_basis": "答复的法律依据：不予公开的依据（如有）和结果的条款，按本案规则，含条例名称",
     "reconsideration_body": "行政复议机关，如 咸阳市人民政府（垂直管理机关为其上一级主管部门）",
-    "access_route": "获取信息的方式、途径（或受理渠道）",
+    "access_route": "获取信息的方式、途径（或受理渠道、办理方式，按答复情形）",
     "referral": "负责公开该信息的机关名称及联系方式",
-    "previous_reply": "此前答复的日期和文号",
+    "previous_reply": "此前答复的文号和日期",
+    **LAW_PLACEHOLDERS,  # from the case's rule profile: {regulations}, {article_answer} …
 }
 
 _COMMON = frozenset(
@@ -89,13 +123,16 @@ _COMMON = frozenset(
         "letter_number",
         "refers_to",
         "status_url",
+        *LAW_PLACEHOLDERS,
     }
 )
 ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "acknowledgement": _COMMON | {"due_on", "document_number", "index_number"},
     "correction": _COMMON | {"correction_items", "correction_deadline"},
-    "extension": _COMMON | {"due_on", "new_due_on", "extension_days"},
+    "extension": _COMMON | {"due_on", "new_due_on", "extension_days", "reasons"},
     "third_party": _COMMON | {"third_party", "consultation_deadline", "document_number"},
+    "agency_consultation": _COMMON
+    | {"consulted_agency", "consultation_deadline", "document_number"},
     "reply": _COMMON
     | {
         "document_number",
@@ -103,6 +140,7 @@ ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
         "reasons",
         "ground_label",
         "ground_article",
+        "legal_basis",
         "reconsideration_body",
         "access_route",
         "referral",
@@ -114,9 +152,12 @@ REQUIRED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "correction": frozenset(
         {"applicant", "received_on", "correction_items", "correction_deadline"}
     ),
-    "extension": frozenset({"applicant", "received_on", "extension_days", "new_due_on"}),
-    "third_party": frozenset(
-        {"third_party", "received_on", "description", "consultation_deadline"}
+    "extension": frozenset(
+        {"applicant", "received_on", "extension_days", "due_on", "new_due_on", "reasons"}
+    ),
+    "third_party": frozenset({"third_party", "received_on", "description", "third_party_reply"}),
+    "agency_consultation": frozenset(
+        {"consulted_agency", "received_on", "description", "agency_reply", "agency_consequence"}
     ),
     "reply": frozenset(
         {"applicant", "received_on", "tracking_number", "description", "reconsideration_body"}
@@ -125,10 +166,26 @@ REQUIRED_PLACEHOLDERS: dict[str, frozenset[str]] = {
 assert all(REQUIRED_PLACEHOLDERS[k] <= ALLOWED_PLACEHOLDERS[k] for k in LETTER_TYPES)
 assert all(ALLOWED_PLACEHOLDERS[k] <= PLACEHOLDERS.keys() for k in LETTER_TYPES)
 
+# What the officer types in when issuing a letter; a variant that uses one must declare it under
+# ``inputs`` (with its label), and issuing refuses a blank one. ``reasons`` starts from the
+# reasons recorded with the answer; the others have no value until the officer gives one.
+OFFICER_INPUTS = frozenset({"access_route", "referral", "previous_reply", "reasons"})
+# Used in a letter text, these need an ``inputs`` entry (``reasons`` may come from the case).
+_INPUT_ONLY = OFFICER_INPUTS - {"reasons"}
+
+DESCRIPTION_LIMIT = 60  # characters of the applicant's description quoted in a letter
+
 _TEXT_FIELDS = ("title", "addressee", "opening", "closing")
-_TOP_KEYS = frozenset({"key", "name", "number_prefix", *_TEXT_FIELDS, "body", "remedy", "variants"})
-_VARIANT_KEYS = frozenset({"body", "remedy"})
+_TOP_KEYS = frozenset(
+    {"key", "name", "number_prefix", *_TEXT_FIELDS, "body", "remedy", "variants", "inputs"}
+)
+_VARIANT_KEYS = frozenset({"body", "remedy", "title", "name", "opening", "inputs"})
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+# The law written into a template instead of taken from the profile: an article of a law, or
+# a count of working days.
+_LAW_LITERAL = re.compile(
+    r"第[一二三四五六七八九十百零〇]+条|[0-9０-９一二三四五六七八九十两]+\s*个工作日"
+)
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
@@ -141,9 +198,45 @@ class LetterRenderError(ValueError):
 
 
 @dataclass(frozen=True)
+class LetterInput:
+    """One thing the officer must type in to issue a letter variant."""
+
+    name: str  # the placeholder it fills (OFFICER_INPUTS)
+    label: str  # what the case page asks for
+
+
+@dataclass(frozen=True)
 class Variant:
     body: tuple[str, ...]
     remedy: str = ""
+    title: str = ""  # "": the letter type's
+    name: str = ""  # "": the letter type's
+    opening: str = ""  # "": the letter type's
+    inputs: tuple[LetterInput, ...] = ()
+
+
+CONSULTATION_VARIANT = re.compile(r"consultation-[1-9][0-9]{0,5}\Z")
+
+
+class ConsultationVariants(Mapping[str, "Variant"]):
+    """The variants of a consultation letter: one text, issued once for each consultation of
+    the case, which the variant names (``consultation-2``: the case's second consultation).
+    Listed (and checked when loaded) as the one ``default`` text; any ``consultation-<id>``
+    is that text too."""
+
+    def __init__(self, text: Variant) -> None:
+        self._text = text
+
+    def __getitem__(self, key: str) -> Variant:
+        if key == DEFAULT_VARIANT or (isinstance(key, str) and CONSULTATION_VARIANT.match(key)):
+            return self._text
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter((DEFAULT_VARIANT,))
+
+    def __len__(self) -> int:
+        return 1
 
 
 @dataclass(frozen=True)
@@ -163,9 +256,9 @@ class LetterTemplate:
         v = self.variants[variant]
         prefix = f"variants.{variant}." if self.key == "reply" else ""
         return [
-            ("title", self.title),
+            (f"{prefix}title" if v.title else "title", v.title or self.title),
             ("addressee", self.addressee),
-            ("opening", self.opening),
+            (f"{prefix}opening" if v.opening else "opening", v.opening or self.opening),
             *((f"{prefix}body[{i}]", line) for i, line in enumerate(v.body)),
             (f"{prefix}remedy", v.remedy),
             ("closing", self.closing),
@@ -174,6 +267,14 @@ class LetterTemplate:
     def placeholders(self, variant: str) -> frozenset[str]:
         """Every placeholder a letter of this variant uses: the values render_text needs."""
         return frozenset(n for _, text in self.fields(variant) for n in placeholders_in(text))
+
+    def variant_name(self, variant: str) -> str:
+        """The kind of letter one variant is, e.g. 政府信息公开申请告知书 for an Art. 39 notice."""
+        return self.variants[variant].name or self.name
+
+    def inputs(self, variant: str) -> tuple[LetterInput, ...]:
+        """What the officer must type in to issue this variant (nothing has a default)."""
+        return self.variants[variant].inputs
 
 
 @dataclass(frozen=True)
@@ -202,6 +303,15 @@ def format_date(d: date) -> str:
 def letter_number(agency_short: str, prefix: str, year: int, serial: int) -> str:
     """咸民 + 公开答 + 2026 + 3 → 咸民公开答〔2026〕3号."""
     return f"{agency_short}{prefix}〔{year}〕{serial}号"
+
+
+def excerpt(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """The applicant's description as a letter quotes it: on one line, and when longer than
+    ``limit`` characters, its first ``limit`` characters and "等"."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rstrip(" ，,。.、；;：:…（(“\"'") + "等"
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -257,8 +367,30 @@ def _body(value: Any, where: str, field: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _inputs(value: Any, where: str, field: str) -> tuple[LetterInput, ...]:
+    """``inputs``: a mapping placeholder → the label the case page shows."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not value:
+        raise LetterTemplateError(
+            f"{where}: {field}: 必须是映射 占位符: 标签 (must map a placeholder to its label)"
+        )
+    out = []
+    for name, label in value.items():
+        if name not in OFFICER_INPUTS:
+            raise LetterTemplateError(
+                f"{where}: {field}.{name}: 不是承办人填写的内容 (not an officer input; one of "
+                f"{', '.join(sorted(OFFICER_INPUTS))})"
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise LetterTemplateError(f"{where}: {field}.{name}: 必须是非空文本 (the label)")
+        out.append(LetterInput(str(name), label.strip()))
+    return tuple(out)
+
+
 def _variant(data: Any, where: str, field: str) -> Variant:
-    """A reply variant: its body and its remedy, both required (a reply states the remedy)."""
+    """A reply variant: its body and its remedy, both required (a reply states the remedy),
+    and optionally its own title, name and opening (an Art. 39 notice is a 告知书)."""
     if not isinstance(data, dict):
         raise LetterTemplateError(f"{where}: {field}: 必须是映射 (must be a mapping)")
     unknown = sorted(set(map(str, data)) - _VARIANT_KEYS)
@@ -270,7 +402,14 @@ def _variant(data: Any, where: str, field: str) -> Variant:
             f"{where}: {field}.remedy: 答复书必须告知救济途径 (a reply must state the remedy: "
             f"non-empty text)"
         )
-    return Variant(body=_body(data.get("body"), where, f"{field}.body"), remedy=remedy.strip())
+    return Variant(
+        body=_body(data.get("body"), where, f"{field}.body"),
+        remedy=remedy.strip(),
+        title=_text(data, "title", f"{where}: {field}", required=False),
+        name=_text(data, "name", f"{where}: {field}", required=False),
+        opening=_text(data, "opening", f"{where}: {field}", required=False),
+        inputs=_inputs(data.get("inputs"), where, f"{field}.inputs"),
+    )
 
 
 def _outcome_attr(outcome: Any, name: str, default: Any) -> Any:
@@ -289,7 +428,7 @@ def parse_template(
     """Check one template file's data; ``where`` names the file in messages.
 
     ``outcomes``: the outcome codes, or a mapping code → outcome (an object or mapping with
-    ``article``, ``reasons`` and ``grounds``) to check each reply variant's legal basis too.
+    ``reasons`` and ``grounds``) to check the officer's reasons and the ground are used too.
     ``key``: the letter type the file must define (its file name).
     """
     if not isinstance(data, dict):
@@ -325,8 +464,11 @@ def parse_template(
             DEFAULT_VARIANT: Variant(
                 body=_body(data.get("body"), where, "body"),
                 remedy=_text(data, "remedy", where, required=False),
+                inputs=_inputs(data.get("inputs"), where, "inputs"),
             )
         }
+        if kind in CONSULTATION_LETTERS:
+            variants = ConsultationVariants(variants[DEFAULT_VARIANT])
 
     template = LetterTemplate(
         key=kind,
@@ -357,12 +499,20 @@ def _check_placeholders(template: LetterTemplate, where: str) -> None:
                 names = placeholders_in(text)
             except ValueError as exc:
                 raise LetterTemplateError(f"{where}: {field}: {exc}") from None
+            literal = _LAW_LITERAL.search(text)
+            if literal:
+                raise LetterTemplateError(
+                    f"{where}: {field}: “{literal.group(0)}”: 条款和工作日数应取自规则 (the law "
+                    f"is not written into a template: use {{article_…}}, {{legal_basis}}, "
+                    f"{{answer_days}} … from the case's rule profile)"
+                )
             for name in names:
                 if name not in allowed:
                     raise LetterTemplateError(
                         f"{where}: {field}: {{{name}}}: 未知占位符 (unknown placeholder; "
                         f"allowed for {template.key}: {', '.join(sorted(allowed))})"
                     )
+        _check_inputs(template, variant, where)
         missing = sorted(REQUIRED_PLACEHOLDERS[template.key] - template.placeholders(variant))
         if missing:
             field = f"variants.{variant}" if template.key == "reply" else "body"
@@ -371,6 +521,23 @@ def _check_placeholders(template: LetterTemplate, where: str) -> None:
                 f"missing: a {template.key} letter must use "
                 f"{', '.join('{' + n + '}' for n in missing)} in one of its fields)"
             )
+
+
+def _check_inputs(template: LetterTemplate, variant: str, where: str) -> None:
+    """Every officer input a variant uses is declared (so it is asked for and required), and
+    every declared one is used."""
+    field = f"variants.{variant}.inputs" if template.key == "reply" else "inputs"
+    used = template.placeholders(variant)
+    declared = {i.name for i in template.inputs(variant)}
+    for name in sorted(declared - used):
+        raise LetterTemplateError(
+            f"{where}: {field}.{name}: 文书中没有使用 (declared but not used in the letter)"
+        )
+    for name in sorted((used & _INPUT_ONLY) - declared):
+        raise LetterTemplateError(
+            f"{where}: {field}.{name}: {{{name}}} 须由承办人填写，请在 inputs 中列出并写明标签 "
+            f"(an officer input used without an inputs entry: no default text goes out)"
+        )
 
 
 def _check_variants(
@@ -389,24 +556,23 @@ def _check_variants(
             raise LetterTemplateError(
                 f"{where}: variants.{code}: 不是 outcomes.yaml 中的结果代码 (not an outcome code)"
             )
+    for code, variant in template.variants.items():
+        if "legal_basis" not in placeholders_in("".join(variant.body)):
+            raise LetterTemplateError(
+                f"{where}: variants.{code}.body: {{legal_basis}}: 未引用法律依据 (the decision "
+                f"must cite its legal basis, which the case's rule profile gives for {code})"
+            )
     if not isinstance(outcomes, Mapping):
         return
     for code, variant in template.variants.items():
         field = f"variants.{code}"
         outcome = outcomes[code]
-        body = "".join(variant.body)
-        used = set(placeholders_in(body))
-        article = _outcome_attr(outcome, "article", "")
-        if article and article not in body:
-            raise LetterTemplateError(
-                f"{where}: {field}.body: 未引用法律依据 {article} (the decision must cite "
-                f"{article}, the article outcomes.yaml gives for {code})"
-            )
+        used = set(placeholders_in("".join(variant.body)))
         needed = []
         if _outcome_attr(outcome, "reasons", False):
             needed.append("reasons")
         if _outcome_attr(outcome, "grounds", False):
-            needed += ["ground_label", "ground_article"]
+            needed.append("ground_label")
         for name in needed:
             if name not in used:
                 raise LetterTemplateError(
@@ -421,7 +587,7 @@ def load_templates(
     """Load and check ``<directory>/<key>.yaml`` for every letter type.
 
     ``outcomes``: the outcome codes the reply must have a variant for, or the outcomes
-    themselves (``load_outcomes(...).outcomes``) to check the legal basis of each variant too.
+    themselves (``load_law(...).outcomes``) to check their reasons and grounds are used too.
     """
     directory = Path(directory)
     codes = outcomes if isinstance(outcomes, Mapping) else list(outcomes)
@@ -480,6 +646,8 @@ def render_text(
         )
     used = template.placeholders(name)
     text = {n: _format_value(values.get(n)) for n in used}
+    if "description" in text:  # quoted once, as an excerpt: the full text stays on the case
+        text["description"] = excerpt(text["description"])
     missing = sorted(n for n, v in text.items() if not v)
     if missing:
         raise LetterRenderError(
@@ -491,13 +659,13 @@ def render_text(
     def one_line(field: str) -> str:
         return " ".join(_paragraphs(_fill(field, text)))
 
-    paragraphs = _paragraphs(_fill(template.opening, text))
+    paragraphs = _paragraphs(_fill(v.opening or template.opening, text))
     for line in v.body:
         paragraphs += _paragraphs(_fill(line, text))
     return RenderedLetter(
         kind=template.key,
         variant=name,
-        title=one_line(template.title),
+        title=one_line(v.title or template.title),
         number=_format_value(values.get("letter_number")),
         addressee=one_line(template.addressee),
         paragraphs=tuple(paragraphs),

@@ -6,18 +6,22 @@ from __future__ import annotations
 import logging
 
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
-from pyramid_mailer.message import Attachment, Message
+from pyramid_mailer.message import Message
 
 from ..boundary import error_response
 from ..clock import today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
 from ..locks import required_lock_version
+from ..mail.outbox import StoredAttachment
 from ..models import Letter
+from ..models.mail import MailKind
 from ..requests.access import lookup_case
-from ..requests.mail import send_after_commit
+from ..requests.mail import queue_mail
 from ..security import Permission
+from .documents import size_label
 from .services import PREVIEW_NUMBER, LetterError, issue, render_pdf
 from .templates import LETTER_TYPES
 
@@ -52,6 +56,18 @@ def stored_bytes(request, letter: Letter) -> bytes:
     return request.find_service(IFileStorage).get(letter.storage_key)
 
 
+def case_page_again(request, status: int, **extra):
+    """The case page once more, with a refused form's error beside it and its input kept: the
+    case page's own data (``requests.views.case_page``) plus ``extra``."""
+    from ..requests.views import case_page
+
+    data = case_page(request)
+    data.update(extra)
+    response = render_to_response("requests/case.jinja2", data, request=request)
+    response.status = status
+    return response
+
+
 @view_config(route_name="officer_letter_preview", permission=Permission.REQUESTS_HANDLE)
 def preview(request):
     req = request.context.request
@@ -67,9 +83,10 @@ def preview(request):
             number=PREVIEW_NUMBER,
             status_url=status_url(request, req),
             params=dict(request.GET),
+            preview=True,  # what is still to be typed in shows as 【待填写：…】
         )
     except LetterError as exc:
-        return error_response(request, 400, str(exc))
+        return error_response(request, 400, str(exc), exc.fields)
     return pdf_response(pdf, f"预览-{LETTER_TYPES[kind]}.pdf", inline=True)
 
 
@@ -93,7 +110,8 @@ def issue_letter(request):
     params = {
         k: v[:2000]
         for k, v in request.POST.items()
-        if k not in ("csrf_token", "kind", "variant", "refers_to", "lock_version")
+        if isinstance(v, str)
+        and k not in ("csrf_token", "kind", "variant", "refers_to", "lock_version")
     }
     try:
         letter = issue(
@@ -110,30 +128,63 @@ def issue_letter(request):
             refers_to=refers_to,
         )
     except LetterError as exc:
-        return error_response(request, 400, str(exc))
-    if req.email:
-        send_after_commit(
+        if kind not in LETTER_TYPES:
+            return error_response(request, 400, str(exc), exc.fields)
+        # Beside the form it came from, with what was typed in.
+        return case_page_again(
             request,
-            letter_mail(req, letter, stored_bytes(request, letter), status_url(request, req)),
+            400,
+            letter_error={
+                "kind": kind,
+                "variant": variant,
+                "message": str(exc),
+                "fields": exc.fields,
+                "values": params,
+            },
+        )
+    if req.email:  # queued with the letter: sent once it has committed
+        queue_mail(
+            request,
+            letter_mail(req, letter, status_url(request, req)),
+            MailKind.LETTER,
+            disclosure_request=req,
+            letter=letter,
+            attachments=[letter_attachment(letter)],
         )
     request.session.flash(f"已出具 {letter.number}")
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
 
 
-def letter_mail(req, letter: Letter, pdf: bytes, url: str) -> Message:
-    message = Message(
+def letter_mail(req, letter: Letter, url: str) -> Message:
+    """The mail that carries an issued letter; its PDF is attached by reference (see below).
+    A reply also lists the documents released on the case (Art. 36(2), Art. 40), by name and
+    size: the applicant downloads them with the tracking number and the access code."""
+    name = letter.title.removeprefix(req.organisation.name) or LETTER_TYPES[letter.kind]
+    body = (
+        f"{req.name}：\n\n{req.organisation.name}就您的政府信息公开申请（追踪号 {req.tracking_number}）"
+        f"出具了《{name}》，文号 {letter.number}，见附件。\n"
+        f"也可以凭追踪号和查询码在 {url} 下载。\n"
+    )
+    documents = list(getattr(req, "released_documents", []) or [])
+    if letter.kind == "reply" and documents:
+        body += (
+            f"\n向您提供的政府信息共 {len(documents)} 件，请凭追踪号和查询码在上述地址下载：\n"
+            + "".join(
+                f"{i}. {d.filename}（{size_label(d.size)}）\n" for i, d in enumerate(documents, 1)
+            )
+        )
+    return Message(
         subject=f"【政府信息公开】{letter.title}（{letter.number}）",
         recipients=[req.email],
-        body=(
-            f"{req.name}：\n\n{req.organisation.name}就您的政府信息公开申请（追踪号 {req.tracking_number}）"
-            f"出具了《{LETTER_TYPES[letter.kind]}》，文号 {letter.number}，见附件。\n"
-            f"也可以凭追踪号和查询码在 {url} 下载。\n\n此邮件由系统自动发送，请勿直接回复。\n"
-        ),
+        body=body + "\n此邮件由系统自动发送，请勿直接回复。\n",
     )
-    # An ASCII file name: repoze.sendmail cannot re-encode RFC 2231 (non-ASCII) parameters.
+
+
+def letter_attachment(letter: Letter) -> StoredAttachment:
+    """The letter's stored PDF. An ASCII file name: repoze.sendmail cannot re-encode RFC 2231
+    (non-ASCII) parameters."""
     ascii_name = f"{letter.kind}-{letter.year}-{letter.serial:04d}.pdf"
-    message.attach(Attachment(ascii_name, "application/pdf", pdf))
-    return message
+    return StoredAttachment(ascii_name, "application/pdf", letter.storage_key)
 
 
 @view_config(route_name="officer_letter", permission=Permission.REQUESTS_VIEW)

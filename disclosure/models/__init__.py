@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from . import outbox  # noqa: E402,F401  (the after-flush listener)
 from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
+from .documents import DocumentDownload, ReleasedDocument  # noqa: F401
 from .letters import Letter, LetterSerial  # noqa: F401
+from .mail import IdempotencyKey, MailOutbox  # noqa: F401
 from .meta import Base  # noqa: F401
 from .organisations import Organisation  # noqa: F401
 from .requests import (  # noqa: F401

@@ -3,19 +3,30 @@
 Pure functions over data: the receipt date, a rule profile, a working-day calendar and the
 clock events recorded on the request. No clock (``today`` is an argument), no database.
 
-Counting (2019 Regulations; the 2008 ones differ only in the numbers, which the profile holds):
+Counting (2019 Regulations; the 2008 ones differ in the numbers and articles, which the profile
+holds, and in setting no cap on a consultation):
 
 - the day the clock starts is not counted; day 1 is the next working day (Art. 33, Art. 31);
-- the clock starts on receipt, or afresh on the latest ``restart`` (corrected request
-  received, Art. 30; the workflow also uses it for a transfer), dropping everything before;
-- a ``pause`` (consultation, Art. 32/34) excludes every working day d with
-  start < d <= end, end being the day the answer arrived, capped at the
-  ``consultation_days``-th working day after start; a pause still waiting runs to the cap;
+- the clock starts on receipt, or afresh on the latest ``restart`` (``reason`` "correction":
+  corrected request received, Art. 30; "transfer": the case was transferred to another agency,
+  ``note`` naming it), dropping everything before;
+- a ``pause`` (consultation of a third party, Art. 32, or of another agency, Art. 34: its
+  ``reason``; cited: the profile's ``pause`` article, Art. 33(3)) excludes every working day d
+  with start < d <= end, end being the day the answer arrived, capped at the
+  ``consultation_days``-th working day after the party RECEIVED the letter (``received``; until
+  that is recorded, after the day it was sent, and the trail says the party's period runs from
+  its receipt without giving a date); a pause still waiting runs to the cap. A profile without a
+  cap (``consultation_days`` None, the 2008 rules) excludes every day up to the answer, and a
+  pause still waiting excludes nothing yet (the due date will move later when the answer
+  arrives);
   overlapping pauses exclude each day once; a pause that began before the latest restart is
   ignored (the restart starts a new clock; record a new pause if the consultation goes on);
 - one ``extension`` of at most ``extension_days``, decided no later than the due date it
   extends; an extension decided before the latest restart belonged to the old clock and is
-  ignored (a new one may be granted on the new clock).
+  ignored (a new one may be granted on the new clock). One decided after the due date (which
+  happens when a fact recorded later, such as the real day a consultation was answered, moves
+  the due date earlier) extends nothing: the result says so (``extension_late``), and the case
+  was overdue from that due date.
 """
 
 from __future__ import annotations
@@ -25,11 +36,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ..calendar.profiles import Profile
-from ..calendar.workdays import ONE_DAY, WEEKEND, WORKDAY, WorkingCalendar
+from ..calendar.workdays import ONE_DAY, STATUTORY, WEEKEND, WORKDAY, WorkingCalendar
+from ..law import Profile
 
 EVENT_KINDS = ("restart", "pause", "extension")
 _EVENT_LABELS = {"restart": "重新计算", "pause": "征求意见", "extension": "延期"}
+# What an event's ``reason`` may be, by kind ("" = the default: a correction, a consultation).
+REASONS = {
+    "restart": ("", "correction", "transfer"),
+    "pause": ("", "third_party", "other_agency"),
+    "extension": ("",),
+}
+# Who is consulted, by pause reason, as the trail names them.
+PARTIES = {"third_party": "第三方", "other_agency": "其他机关", "": "第三方或有关机关"}
 
 
 class DeadlineError(ValueError):
@@ -56,11 +75,14 @@ def _from_iso(value: str | None) -> date | None:
 class ClockEvent:
     """Something that changes the clock, as recorded on the request.
 
-    ``restart``: ``start`` = the day the corrected request was received (Art. 30).
+    ``restart``: ``start`` = the day the corrected request was received (Art. 30), or the day
+    the case was transferred (``reason`` "transfer", ``note`` = the agency it went to).
     ``pause``: ``start`` = the day the consultation letter was sent (the clock stops after this
-    day); ``end`` = the day the answer arrived, None while waiting (Art. 32/34).
+    day); ``received`` = the day the party received it (None: not known yet); ``end`` = the
+    day the answer arrived, None while waiting (Art. 32/34); ``reason`` = who is consulted
+    (third_party | other_agency); ``note`` = the party's name (officer trail only).
     ``extension``: ``start`` = the day it was decided; ``days`` = working days granted.
-    ``note`` (optional) replaces the default wording of a restart in the trail.
+    ``note`` on a restart without a reason replaces its default wording in the trail.
     """
 
     kind: str
@@ -68,6 +90,8 @@ class ClockEvent:
     end: date | None = None
     days: int | None = None
     note: str = ""
+    reason: str = ""
+    received: date | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
@@ -83,6 +107,19 @@ class ClockEvent:
             raise DeadlineError(f"{label}：不应有天数")
         if self.kind == "pause" and self.end is not None and self.end < self.start:
             raise DeadlineError(f"征求意见：收到答复日期 {self.end} 早于发函日期 {self.start}")
+        if self.reason not in REASONS[self.kind]:
+            raise DeadlineError(f"{label}：未知的原因 {self.reason!r}")
+        if self.received is not None:
+            if self.kind != "pause" or not _is_date(self.received):
+                raise DeadlineError(f"{label}：对方收到日期无效")
+            if self.received < self.start:
+                raise DeadlineError(
+                    f"征求意见：对方收到日期 {self.received} 早于发函日期 {self.start}"
+                )
+            if self.end is not None and self.end < self.received:
+                raise DeadlineError(
+                    f"征求意见：收到答复日期 {self.end} 早于对方收到日期 {self.received}"
+                )
         if self.kind == "extension" and (
             isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1
         ):
@@ -133,7 +170,12 @@ class DueResult:
     paused_days: int  # working days excluded by consultations
     clock_start: date  # receipt, or the latest restart
     total_days: int  # answer days plus any extension
-    awaiting_consultation: bool = False  # an open pause counts to its cap: may come earlier
+    # an open pause counts to its cap (the due date may come earlier) or, with no cap, not at
+    # all yet (the due date will come later)
+    awaiting_consultation: bool = False
+    # the extension was decided after the due date (as recomputed from the facts): it extends
+    # nothing and the case was overdue from ``due_on``
+    extension_late: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +187,7 @@ class DueResult:
             "clock_start": self.clock_start.isoformat(),
             "total_days": self.total_days,
             "awaiting_consultation": self.awaiting_consultation,
+            "extension_late": self.extension_late,
         }
 
     @classmethod
@@ -158,6 +201,7 @@ class DueResult:
             clock_start=date.fromisoformat(data["clock_start"]),
             total_days=data["total_days"],
             awaiting_consultation=data.get("awaiting_consultation", False),
+            extension_late=data.get("extension_late", False),
         )
 
 
@@ -165,7 +209,8 @@ class DueResult:
 class _Pause:
     event: ClockEvent
     end: date  # the last day excluded: the answer day, or the cap
-    cap: date
+    cap: date | None  # None: the profile sets no cap
+    capped_from: date  # the party's receipt of the letter, or (not known yet) the day it was sent
     days: tuple[date, ...]  # the working days excluded
 
 
@@ -244,10 +289,15 @@ def _missing_years(calendar: WorkingCalendar, windows: list[tuple[date, date]]) 
 
 
 def _provisional_text(calendar: WorkingCalendar, year: int) -> str:
+    counted = (
+        "按法定节假日计算（调休尚未公布）"
+        if calendar.basis(year) == STATUTORY
+        else "按周一至周五计算"
+    )
     known = calendar.years()
     if known and year > known[-1]:
-        return f"{year}年节假日安排尚未发布，按周一至周五计算，为暂定日期，发布后将重新计算"
-    return f"系统中没有{year}年节假日安排，按周一至周五计算，为暂定日期，录入后将重新计算"
+        return f"{year}年节假日安排尚未发布，{counted}，为暂定日期，发布后将重新计算"
+    return f"系统中没有{year}年节假日安排，{counted}，为暂定日期，录入后将重新计算"
 
 
 def compute_due(
@@ -288,19 +338,23 @@ def compute_due(
     for p in pauses:
         if p.start < clock_start:
             continue
-        cap = calendar.add_working_days(p.start, profile.consultation_days).date
-        end = cap if p.end is None else min(p.end, cap)
-        windows.append(_Pause(p, end, cap, _working_days(calendar, p.start, end)))
+        base = p.received or p.start
+        if profile.consultation_days is None:
+            cap = None
+            end = p.start if p.end is None else p.end  # waiting: nothing excluded yet
+        else:
+            cap = calendar.add_working_days(base, profile.consultation_days).date
+            end = cap if p.end is None else min(p.end, cap)
+        windows.append(_Pause(p, end, cap, base, _working_days(calendar, p.start, end)))
     excluded = {d for w in windows for d in w.days}
 
     due = _count(calendar, clock_start, profile.answer_days, excluded)
     total = profile.answer_days
+    late_extension = None
+    if extension is not None and extension.start > due:
+        late_extension, extension = extension, None  # decided too late: it extends nothing
     if extension is not None:
         assert extension.days is not None
-        if extension.start > due:
-            raise DeadlineError(
-                f"延期决定日期 {extension.start} 晚于答复期限 {due}：期限届满后不能延长"
-            )
         total += extension.days
         due = _count(calendar, clock_start, total, excluded)
     paused_days = sum(1 for d in excluded if d <= due)
@@ -351,7 +405,15 @@ def compute_due(
     middle: list[TrailStep] = []
     for i, r in enumerate(restarts):
         later = "；其后又重新计算" if i < len(restarts) - 1 else ""
-        if r.note:
+        if r.reason == "transfer":
+            article = profile.article("transfer")
+            where = r.note or "其他机关"
+            text = f"{r.start} 转送{where}办理，期限自次日起重新计算" + (
+                f"（{article}）" if article else ""
+            )
+            text += later
+            public = f"{_zh(r.start)}您的申请转送{where}办理，答复期限自次日起重新计算。"
+        elif r.note:
             text, article = f"{r.start} {r.note}，期限重新计算{later}", ""
             public = f"{_zh(r.start)}{r.note}，答复期限自次日起重新计算。"
         else:
@@ -368,14 +430,27 @@ def compute_due(
                     "pause_ignored",
                     p.start,
                     f"{p.start} 发函征求意见早于 {clock_start} 重新计算，该期间不予扣除",
-                    profile.consultation_article,
+                    profile.pause_article,
                 )
             )
     for w in windows:
         middle.append(_pause_step(w, due, profile))
     for x in extensions:
         assert x.days is not None
-        if x is extension:
+        if x is late_extension:
+            middle.append(
+                TrailStep(
+                    "extension_late",
+                    x.start,
+                    f"{x.start} 批准延长答复期限 {x.days} 个工作日，但按实际情况重新计算，答复期限"
+                    f"已于 {due} 届满，延期决定晚于期限，不能延长，已逾期"
+                    f"（{profile.extension_article}）",
+                    profile.extension_article,
+                    public_text=f"按实际情况重新计算后，答复期限为{_zh(due)}，已逾期；"
+                    f"{_zh(x.start)}告知的延长答复期限不再适用。",
+                )
+            )
+        elif x is extension:
             middle.append(
                 TrailStep(
                     "extension",
@@ -416,11 +491,14 @@ def compute_due(
     if extension is not None and profile.extension_article not in articles:
         articles.append(profile.extension_article)
     mark = "（暂定）" if provisional else ""
+    late = "；其后批准的延期晚于该日，已逾期" if late_extension is not None else ""
     tail.append(
         TrailStep(
             "due",
             due,
-            f"第{total}个工作日为 {due}{mark}" + (f"（{'；'.join(detail)}）" if detail else ""),
+            f"第{total}个工作日为 {due}{mark}"
+            + (f"（{'；'.join(detail)}）" if detail else "")
+            + late,
             "、".join(articles),
             public_text=f"答复期限至{_zh(due)}{mark}。",
         )
@@ -434,36 +512,68 @@ def compute_due(
         clock_start=clock_start,
         total_days=total,
         awaiting_consultation=awaiting,
+        extension_late=late_extension is not None,
     )
 
 
 def _pause_step(w: _Pause, due: date, profile: Profile) -> TrailStep:
-    p, article, limit = w.event, profile.consultation_article, profile.consultation_days
+    p, article, limit = w.event, profile.pause_article, profile.consultation_days
+    who = PARTIES[p.reason]
+    party = p.note or (PARTIES[p.reason] if p.reason else "")
+    sent = f"{p.start} 发函征求{party}意见"
     if p.start >= due:
         return TrailStep(
             "pause_late",
             p.start,
-            f"{p.start} 发函征求意见，答复期限已于 {due} 届满，不影响期限",
+            f"{sent}，答复期限已于 {due} 届满，不影响期限",
             article,
             end=w.end,
         )
+    first = p.start + ONE_DAY
+    if p.end is None and w.cap is None:
+        return TrailStep(
+            "pause",
+            p.start,
+            f"{sent}，尚未收到答复；征求意见期间不计算在内（本规则未规定征求意见的"
+            f"期限），收到答复后据实扣除，期限相应顺延（{article}）",
+            article,
+            public_text=f"因需征求{who}的意见，自{_zh(first)}起的征求意见期间不计算在"
+            "答复期限内；尚未收到意见，收到后答复期限将相应顺延。",
+        )
+    if w.cap is not None and p.received is not None:
+        sent += f"，对方 {p.received} 收到"
+    unknown = w.cap is not None and p.received is None  # the party's receipt not recorded yet
+    if p.end is None and unknown:
+        # Not the party's deadline: it runs from its receipt, which is not known yet.
+        text = (
+            f"{sent}，尚未收到答复；对方收到日期未登记，其意见期限为自收到之日起 {limit} 个"
+            f"工作日内；征求意见期间自 {first} 起不计算在内（{article}），答复期限暂自发函之日起"
+            f"按最长 {limit} 个工作日扣除，登记对方收到日期或收到答复后重新计算"
+        )
+        public = (
+            f"因需征求{who}的意见，自{_zh(first)}起的征求意见期间不计算在答复期限内；"
+            f"{who}应自收到征求意见书之日起{limit}个工作日内提出意见，答复期限暂按发函之日"
+            "起算，收到意见后据实调整。"
+        )
+        return TrailStep("pause", p.start, text, article, end=w.end, public_text=public)
     if p.end is None:
-        answer = f"尚未收到答复，暂按最长 {limit} 个工作日（至 {w.cap}）计算"
-    elif p.end > w.cap:
-        answer = f"{p.end} 收到答复，超过 {limit} 个工作日（{w.cap} 之后）的部分不予扣除"
+        answer = f"尚未收到答复，暂按自对方收到之日起最长 {limit} 个工作日（至 {w.cap}）计算"
+    elif w.cap is not None and p.end > w.cap:
+        answer = f"{p.end} 收到答复，超过 {limit} 个工作日（{w.cap} 之后）的部分不予扣除" + (
+            "（对方收到日期未登记，暂自发函之日起计算）" if unknown else ""
+        )
     else:
         answer = f"{p.end} 收到答复"
-    first = p.start + ONE_DAY
     if w.end < first:
-        text = f"{p.start} 发函征求意见，当日收到答复，不影响期限"
+        text = f"{sent}，当日收到答复，不影响期限"
         public = None
     else:
         text = (
-            f"{p.start} 发函征求意见，{answer}；征求意见期间 {_span(first, w.end)} "
+            f"{sent}，{answer}；征求意见期间 {_span(first, w.end)} "
             f"不计算在内，共 {len(w.days)} 个工作日（{article}）"
         )
         public = (
-            f"因需征求第三方或有关机关的意见，{_zh_span(first, w.end)}期间"
+            f"因需征求{who}的意见，{_zh_span(first, w.end)}期间"
             f"（共{len(w.days)}个工作日）不计算在答复期限内"
             + ("；尚未收到意见，暂按最长期限计算" if p.end is None else "")
             + "。"
@@ -471,8 +581,19 @@ def _pause_step(w: _Pause, due: date, profile: Profile) -> TrailStep:
     return TrailStep("pause", p.start, text, article, end=w.end, public_text=public)
 
 
-def public_trail(result: DueResult) -> list[str]:
-    """The plain sentences the applicant sees, in order."""
+PENDING_CORRECTION = "待补正后重新计算"
+
+
+def public_trail(result: DueResult, pending_correction: bool = False) -> list[str]:
+    """The plain sentences the applicant sees, in order. While a correction is awaited the
+    current period no longer matters (the clock starts afresh when the corrected request
+    arrives): only the receipt is shown, and that the period will be counted again."""
+    if pending_correction:
+        head = [s.public_text for s in result.trail if s.kind == "receipt" and s.public_text]
+        return [
+            *head,
+            f"答复期限{PENDING_CORRECTION}：自本机关收到您补正后的申请之日起重新计算。",
+        ]
     return [step.public_text for step in result.trail if step.public_text]
 
 

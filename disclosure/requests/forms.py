@@ -5,7 +5,9 @@ from __future__ import annotations
 import colander
 import deform
 
+from .. import settings as s
 from ..security import csrf_node
+from .idempotency import new_form_token
 from .intake import (
     APPLICANT_TYPES,
     CHANNELS,
@@ -21,6 +23,18 @@ class MemoryTmpStore(dict):
 
     def preview_url(self, name):
         return None
+
+
+def submission_token_node(request) -> colander.SchemaNode:
+    """The form's one-time token: one application per token, however often it is posted."""
+    secret = s.get(request.registry.settings, "session_secret")
+    return colander.SchemaNode(
+        colander.String(),
+        name="submission_token",
+        widget=deform.widget.HiddenWidget(),
+        default=new_form_token(secret),
+        missing="",
+    )
 
 
 def application_form(request, *, officer_entry: bool = False) -> deform.Form:
@@ -92,5 +106,7 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
                 widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
             )
         )
+    else:
+        schema.add(submission_token_node(request))
     schema.add(csrf_node(request))
     return deform.Form(schema, buttons=(deform.Button("submit", "提交申请"),))

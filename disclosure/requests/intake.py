@@ -45,7 +45,8 @@ POSTCODE_RE = re.compile(r"^\d{6}$")
 
 
 def receipt_date(channel: str, event_date: date) -> tuple[date, str]:
-    """Art. 31: the receipt date for a channel and the date of the event that fixes it."""
+    """Art. 31 (2019): the receipt date for a channel and the date of the event that fixes it,
+    with the rule applied (``services.submit`` adds the article of the case's profile)."""
     rules = {
         "online": "网上提交经双方确认之日",
         "in_person": "申请人提交之日",
@@ -54,7 +55,7 @@ def receipt_date(channel: str, event_date: date) -> tuple[date, str]:
         "fax": "双方确认之日",
         "email": "双方确认之日",
     }
-    return event_date, f"第三十一条：以{rules[channel]}为收到申请之日"
+    return event_date, f"以{rules[channel]}为收到申请之日"
 
 
 def _text(name, title, *, required=True, max_length=200, **kw):

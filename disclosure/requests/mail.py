@@ -1,14 +1,21 @@
-"""Mail to applicants and officers through real SMTP (pyramid_mailer)."""
+"""Mail to applicants and officers: written to the outbox with the data, sent after commit
+through real SMTP (pyramid_mailer) or, in development, only logged."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from pyramid_mailer.mailer import Mailer
 from pyramid_mailer.message import Message
 
 from .. import settings as s
+from ..clock import now
+from ..law import Profile
+from ..mail.backends import BACKENDS, LogMailer
+from ..mail.outbox import StoredAttachment, enqueue
 from ..models import DisclosureRequest
+from ..models.mail import MailKind
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +30,15 @@ class SMTPMailer(Mailer):
         return sender, recipients, email_message
 
 
-def mailer_from_settings(settings) -> Mailer:
+def mailer_from_settings(settings) -> Mailer | LogMailer:
+    """The configured way out: ``disclosure.mail.backend`` = ``smtp`` (default) or ``log``."""
+    backend = s.get(settings, "mail.backend")
+    if backend not in BACKENDS:
+        raise s.SettingsError(
+            f"disclosure.mail.backend = {backend!r}: 应为 / must be {' or '.join(BACKENDS)}"
+        )
+    if backend == "log":
+        return LogMailer()
     return SMTPMailer(
         host=s.get(settings, "mail.host"),
         port=int(s.get(settings, "mail.port")),
@@ -31,7 +46,10 @@ def mailer_from_settings(settings) -> Mailer:
     )
 
 
-def acknowledgement(request: DisclosureRequest, access_code: str, status_url: str) -> Message:
+def acknowledgement(
+    request: DisclosureRequest, access_code: str, status_url: str, profile: Profile
+) -> Message:
+    """The mail that confirms an application; ``profile``: the case's rules (disclosure.law)."""
     provisional = (
         "（暂定：该年度节假日安排尚未发布，发布后将重新计算）" if request.provisional else ""
     )
@@ -45,8 +63,7 @@ def acknowledgement(request: DisclosureRequest, access_code: str, status_url: st
 答复期限：{request.due_on.isoformat()}{provisional}
 
 请妥善保管追踪号和查询码，凭此在 {status_url} 查询办理进度、下载答复文书。
-依据《中华人民共和国政府信息公开条例》第三十三条，行政机关收到申请后应当在20个工作日内予以答复；
-需要延长答复期限的，经批准可以延长，延长期限最长不超过20个工作日。
+{profile.wording("answer_rule")}
 
 此邮件由系统自动发送，请勿直接回复。
 """
@@ -74,15 +91,29 @@ def reminder(recipients: list[str], lines: list[str], organisation_name: str) ->
     )
 
 
-def send_after_commit(request, message) -> None:
-    """Mail goes out only once the transaction has committed; a mail failure is logged."""
-    mailer = request.registry["mailer"]
-
-    def hook(committed: bool) -> None:
-        if committed:
-            try:
-                mailer.send_immediately(message)
-            except Exception:  # the application is safely stored; the page shows the receipt
-                log.exception("could not send mail %r", message.subject)
-
-    request.tm.get().addAfterCommitHook(hook)
+def queue_mail(
+    request,
+    message: Message,
+    kind: MailKind,
+    *,
+    disclosure_request: DisclosureRequest | None = None,
+    letter=None,
+    attachments: Iterable[StoredAttachment] = (),
+) -> None:
+    """Write the mail to the outbox in this request's transaction (so it exists exactly when
+    the data commits), and wake the sender once the transaction has committed."""
+    db = request.dbsession
+    if (disclosure_request and disclosure_request.id is None) or (letter and letter.id is None):
+        db.flush()
+    enqueue(
+        db,
+        message,
+        kind,
+        request_id=disclosure_request.id if disclosure_request else None,
+        letter_id=letter.id if letter else None,
+        attachments=attachments,
+        now=now(request),
+    )
+    thread = request.registry.get("mail_sender_thread")
+    if thread is not None:
+        request.tm.get().addAfterCommitHook(lambda committed: committed and thread.notify())

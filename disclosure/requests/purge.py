@@ -23,11 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..files.interfaces import IFileStorage
 from ..models import Attachment, DisclosureRequest, Letter, RequestEvent, RequestFile
+from ..models.documents import ReleasedDocument
+from ..models.mail import IdempotencyKey, MailOutbox
 from ..models.requests import RequestStatus
 
 ACTION = "purge_personal_data"
@@ -91,7 +93,12 @@ def due_for_purge(cutoff: date):
 def _referenced(db: Session, key: str) -> bool:
     return any(
         db.scalar(select(exists().where(column == key)))
-        for column in (RequestFile.storage_key, Letter.storage_key, Attachment.storage_key)
+        for column in (
+            RequestFile.storage_key,
+            Letter.storage_key,
+            Attachment.storage_key,
+            ReleasedDocument.storage_key,
+        )
     )
 
 
@@ -99,6 +106,14 @@ def _erase(db: Session, req: DisclosureRequest, today: date) -> tuple[int, set[s
     erased = [name for name in ERASED_FIELDS if getattr(req, name)]
     for name in erased:
         setattr(req, name, "")
+    # Mail still waiting (or given up) holds the address and, for an acknowledgement, the
+    # access code; the idempotency record points back at the case.
+    for mail in db.scalars(select(MailOutbox).where(MailOutbox.request_id == req.id)):
+        mail.recipients, mail.body = [], ""
+        if mail.status != "sent":
+            mail.status = "failed"
+            mail.last_error = "personal data purged"
+    db.execute(delete(IdempotencyKey).where(IdempotencyKey.request_id == req.id))
     keys = {f.storage_key for f in req.files}
     removed = len(req.files)
     for proof in list(req.files):

@@ -1,21 +1,24 @@
-"""`disclosure remind`: email officers about due-soon and overdue cases, once per case per day."""
+"""`disclosure remind`: email officers about due-soon and overdue cases, and about cases whose
+correction period is over (an officer decides whether the request is deemed abandoned: nothing
+is closed automatically), once per case per day."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from ..mail.outbox import MailSender, enqueue
 from ..models import DisclosureRequest, ReminderLog, User
+from ..models.mail import MailKind
 from ..models.requests import OPEN_STATUSES, RequestStatus
 from .deadlines import due_soon, overdue
 from .mail import reminder
 from .services import RequestRules
-from .workflow import Actor, perform
 
 
 @dataclass
@@ -23,45 +26,72 @@ class RemindReport:
     mails: int = 0
     cases: int = 0
     skipped: int = 0  # already reminded today
-    abandoned: int = 0
     unreachable: int = 0  # the organisation has no active officer account
+    # correction periods over, the case waiting for an officer's decision (never automatic)
+    corrections_overdue: list[str] = field(default_factory=list)  # tracking numbers
 
 
-def expire_corrections(db: Session, rules: RequestRules, today: date) -> int:
-    """Requests whose correction deadline has passed are deemed abandoned (Art. 30)."""
-    ctx = rules.context(db, today)
-    count = 0
-    for req in db.scalars(
-        select(DisclosureRequest).where(
-            DisclosureRequest.status == RequestStatus.CORRECTION,
-            DisclosureRequest.correction_deadline < today,
+def overdue_corrections(db: Session, today: date) -> list[DisclosureRequest]:
+    """Cases still waiting for a correction whose period is over. Whether the applicant had a
+    good reason is for an officer to judge (Art. 30): these are listed, never closed here."""
+    return list(
+        db.scalars(
+            select(DisclosureRequest)
+            .where(
+                DisclosureRequest.status == RequestStatus.CORRECTION,
+                DisclosureRequest.correction_deadline < today,
+            )
+            .order_by(DisclosureRequest.correction_deadline, DisclosureRequest.id)
         )
-    ):
-        db.add(perform(req, "mark_abandoned", Actor.system(), ctx))
-        count += 1
-    db.flush()
-    return count
+    )
+
+
+def reminder_kind(req: DisclosureRequest, today: date, calendar) -> str | None:
+    """What an officer should be told about an open case today: ``correction_overdue`` (decide
+    on it), ``overdue``, ``due_soon``, or None. A case waiting for a correction has no running
+    answer period (it starts afresh from the corrected request): it is never overdue."""
+    if req.status == RequestStatus.CORRECTION:
+        late = req.correction_deadline is not None and req.correction_deadline < today
+        return "correction_overdue" if late else None
+    if overdue(req.due_on, today):
+        return "overdue"
+    if due_soon(req.due_on, today, calendar):
+        return "due_soon"
+    return None
+
+
+_LINE_TAGS = {
+    "overdue": "【已逾期】",
+    "due_soon": "【即将到期】",
+    "correction_overdue": "【补正期限已过，待决定】",
+}
+
+
+def _line(req: DisclosureRequest, kind: str) -> str:
+    if kind == "correction_overdue":
+        when = f"补正期限 {req.correction_deadline.isoformat()}，请决定是否视为放弃"
+    else:
+        when = f"答复期限 {req.due_on.isoformat()}{'（暂定）' if req.provisional else ''}"
+    return f"{_LINE_TAGS[kind]} {req.tracking_number}  {when}  {req.description[:30]}"
 
 
 def remind(db: Session, rules: RequestRules, mailer, today: date) -> RemindReport:
-    """Send one mail per organisation listing its due-soon and overdue cases not yet reminded
-    today. The reminder log row and the mail go together: a case is logged once per day."""
-    report = RemindReport(abandoned=expire_corrections(db, rules, today))
-    db.commit()
+    """Queue one mail per organisation listing its due-soon and overdue cases, and those whose
+    correction period is over (for an officer's decision), not yet reminded today. The reminder log rows and the mail commit together: a case is logged once per day,
+    and its mail is in the outbox. With a ``mailer``, the outbox is then applied once (a failed
+    attempt stays queued for the mail worker's retries); with None, only queued."""
+    report = RemindReport(
+        corrections_overdue=[r.tracking_number for r in overdue_corrections(db, today)]
+    )
     calendar = rules.calendar(db)
     by_org: dict[int, list[tuple[DisclosureRequest, str]]] = defaultdict(list)
+    queued: list[int] = []
     for req in db.scalars(
         select(DisclosureRequest)
         .where(DisclosureRequest.status.in_(OPEN_STATUSES))
         .order_by(DisclosureRequest.due_on)
     ):
-        kind = (
-            "overdue"
-            if overdue(req.due_on, today)
-            else "due_soon"
-            if due_soon(req.due_on, today, calendar)
-            else None
-        )
+        kind = reminder_kind(req, today, calendar)
         if kind:
             by_org[req.organisation_id].append((req, kind))
     for org_id, cases in by_org.items():
@@ -89,18 +119,15 @@ def remind(db: Session, rules: RequestRules, mailer, today: date) -> RemindRepor
             fresh.append((req, kind))
         if not fresh:
             continue
-        lines = [
-            f"{'【已逾期】' if kind == 'overdue' else '【即将到期】'} {req.tracking_number}  答复期限 {req.due_on.isoformat()}"
-            f"{'（暂定）' if req.provisional else ''}  {req.description[:30]}"
-            for req, kind in fresh
-        ]
-        try:
-            mailer.send_immediately(reminder(officers, lines, fresh[0][0].organisation.name))
-        except BaseException:
-            db.rollback()  # not logged: tomorrow's run (or a rerun today) tries again
-            raise
-        db.commit()  # logged only once the mail has gone out
+        lines = [_line(req, kind) for req, kind in fresh]
+        mail = enqueue(
+            db, reminder(officers, lines, fresh[0][0].organisation.name), MailKind.REMINDER
+        )
+        db.commit()  # the log rows and the queued mail together
+        queued.append(mail.id)
         report.mails += 1
         report.cases += len(fresh)
     db.commit()
+    if mailer is not None and queued:
+        MailSender(sessionmaker(bind=db.get_bind()), mailer).run_once(only=queued)
     return report

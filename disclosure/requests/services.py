@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import settings as s
-from ..calendar.profiles import load_profiles
 from ..calendar.workdays import WorkingCalendar
+from ..law import Law, Profile, load_law
 from ..models import CalendarYear, DisclosureRequest, Organisation, RateLimit, RequestEvent
 from ..models.requests import OPEN_STATUSES
 from ..models.search import utcnow
 from .intake import Submission, new_request
-from .outcomes import Outcomes, load_outcomes
 from .tokens import check_access_code, normalise_tracking_number
 from .workflow import Actor, Context, perform, recompute
 
@@ -24,21 +23,30 @@ log = logging.getLogger(__name__)
 
 
 class RequestRules:
-    """Data loaded once at start-up: profiles, outcomes, the shipped calendar overrides."""
+    """Data loaded once at start-up: the law (profiles and outcomes), the shipped calendar
+    overrides. ``profile_override``: a profile key every new request follows whatever its
+    receipt date (the ``disclosure.requests.profile`` setting; empty: by receipt date)."""
 
-    def __init__(self, schemas_dir: str | Path, default_profile: str = "ogi-2019") -> None:
+    def __init__(self, schemas_dir: str | Path, profile_override: str = "") -> None:
         root = Path(schemas_dir)
         self.calendars_dir = root / "calendars"
         self.base_calendar = WorkingCalendar(self.calendars_dir)  # chinesecalendar + shipped files
-        self.profiles = load_profiles(root / "profiles")
-        self.outcomes: Outcomes = load_outcomes(root)
-        if default_profile not in self.profiles:
-            raise ValueError(f"unknown default profile {default_profile}")
-        self.default_profile = default_profile
+        self.law: Law = load_law(root)
+        self.profiles = self.law.profiles
+        self.outcomes: Law = self.law  # the outcome table: the Law is one, with the profiles
+        self.profile_override = profile_override.strip() or None
+        if self.profile_override is not None:
+            self.law.profile(self.profile_override)  # an unknown key stops start-up
 
     @classmethod
     def from_settings(cls, settings) -> RequestRules:
         return cls(s.get(settings, "schemas_dir"), s.get(settings, "requests.profile"))
+
+    def profile_for(self, received_on: date) -> Profile:
+        """The rules a request received on that day follows (effective-dated, or the override)."""
+        if self.profile_override is not None:
+            return self.law.profile(self.profile_override)
+        return self.law.profile_for(received_on)
 
     def calendar(self, db: Session) -> WorkingCalendar:
         """Shipped overrides plus the arrangements the city office loaded into the database."""
@@ -64,13 +72,18 @@ def submit(
     entered_by=None,
     receipt_note: str = "",
 ) -> Submission:
-    """Record an application; the caller commits before acknowledging it."""
+    """Record an application; the caller commits before acknowledging it. It follows the rule
+    profile in force on its receipt date. ``receipt_note``: how that date was fixed (from
+    ``intake.receipt_date``); the history prefixes it with the profile's article for it."""
     received = received_on or today
     submission = new_request(
         data, organisation, channel=channel, received_on=received, year=today.year
     )
     request = submission.request
-    request.profile = rules.default_profile
+    profile = rules.profile_for(received)
+    request.profile = profile.key
+    if receipt_note and profile.article("receipt"):
+        receipt_note = f"{profile.article('receipt')}：{receipt_note}"
     request.entered_by_id = entered_by.id if entered_by else None
     ctx = rules.context(db, today)
     recompute(request, ctx)
@@ -86,7 +99,8 @@ def submit(
             to_status=request.status,
             reason=receipt_note,
             changes={"received_on": received.isoformat(), "due_on": request.due_on.isoformat()},
-            public_text=f"{received.isoformat()} 收到申请，答复期限至 {request.due_on.isoformat()}"
+            public_text=("收到申请" if received == today else f"{received.isoformat()} 收到申请")
+            + f"，答复期限至 {request.due_on.isoformat()}"
             + ("（暂定）" if request.provisional else "")
             + "。",
         )
@@ -105,9 +119,14 @@ def act(
     params: dict | None = None,
     lock_version: int | None = None,
 ) -> RequestEvent:
-    event = perform(request, action, actor, rules.context(db, today), params, lock_version)
-    db.add(event)
-    db.flush()
+    """One transition with its history event, all or nothing: an action refused half-way
+    (WorkflowError) leaves the case as it was (a savepoint), so the page shown with the error
+    shows the case as stored."""
+    ctx = rules.context(db, today)
+    with db.begin_nested():
+        event = perform(request, action, actor, ctx, params, lock_version)
+        db.add(event)
+        db.flush()
     return event
 
 

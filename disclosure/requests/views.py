@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import date
 
 import colander
@@ -16,21 +17,23 @@ from sqlalchemy import select
 
 from .. import settings as s
 from ..boundary import error_response
-from ..clock import today
+from ..clock import now, today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
 from ..files.sniff import UploadRejected, check_upload
-from ..letters.services import available_letters
+from ..letters.services import available_letters, letter_inputs
 from ..letters.templates import LETTER_TYPES
 from ..locks import required_lock_version
+from ..mail.backends import mask_address
 from ..models import DisclosureRequest, RequestFile
-from ..models.requests import OPEN_STATUSES, STATUS_LABELS
+from ..models.mail import MailKind
+from ..models.requests import OPEN_STATUSES, STATUS_LABELS, RequestStatus
 from ..pagination import paginate
 from ..routes import organisation_context
 from ..security import Permission, applicant_permits, visible_organisations
-from . import services
+from . import idempotency, services
 from .access import lookup_case
-from .deadlines import due_soon, overdue, public_trail
+from .deadlines import PENDING_CORRECTION, overdue, public_trail
 from .forms import application_form
 from .identity import mask
 from .intake import (
@@ -40,10 +43,25 @@ from .intake import (
     DELIVERY_FORMS,
     ID_TYPES,
     ApplicationSchema,
+    Submission,
     receipt_date,
 )
-from .mail import acknowledgement, send_after_commit
-from .workflow import TRANSITIONS, Actor, ConflictError, NotPermitted, WorkflowError, available
+from .mail import acknowledgement, queue_mail
+from .reminders import reminder_kind
+from .workflow import (
+    ABANDON_SUGGESTION,
+    CONSULTATION_KINDS,
+    TRANSITIONS,
+    Actor,
+    ConflictError,
+    NotPermitted,
+    WorkflowError,
+    available,
+    consultation_label,
+    consultations,
+    correction_window,
+    open_consultations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +77,19 @@ def status_url(request) -> str:
 
 
 def acknowledge(request, submission) -> None:
+    """Queue the acknowledgement with the application: it is sent once both have committed."""
     req = submission.request
     if req.email:
-        send_after_commit(
-            request, acknowledgement(req, submission.access_code, status_url(request))
+        queue_mail(
+            request,
+            acknowledgement(
+                req,
+                submission.access_code,
+                status_url(request),
+                rules(request).law.profile(req.profile),
+            ),
+            MailKind.ACKNOWLEDGEMENT,
+            disclosure_request=req,
         )
 
 
@@ -104,6 +131,9 @@ def rerender(form, data: dict) -> str:
 
 @view_config(route_name="request_new", renderer="requests/apply.jinja2", permission=Permission.VIEW)
 def apply_form(request):
+    """Post/redirect/get: the first POST of a form's one-time token files the application and
+    redirects to its receipt; the same token posted again (a double click, a resent form)
+    files nothing and redirects to the same receipt."""
     form = application_form(request)
     if request.method == "POST":
         try:
@@ -111,6 +141,13 @@ def apply_form(request):
         except deform.ValidationFailure as failure:
             request.response.status = 400
             return {"form": failure.render()}
+        token = data.get("submission_token") or ""
+        if not idempotency.valid_form_token(_secret(request), token):
+            request.response.status = 400
+            return {
+                "form": rerender(form, _with_new_token(request, data)),
+                "error": "表单已失效，请核对后重新提交",
+            }
         proof = None
         if data.get("proof"):
             try:
@@ -118,6 +155,24 @@ def apply_form(request):
             except UploadRejected as exc:
                 request.response.status = 400
                 return {"form": rerender(form, data), "error": f"身份证明：{exc}"}
+        content = {k: v for k, v in data.items() if k not in FORM_NOT_CONTENT}
+        try:
+            earlier = idempotency.claim(
+                request.dbsession,
+                idempotency.FORM,
+                token,
+                idempotency.fingerprint(content),
+                now(request),
+            )
+        except idempotency.KeyReused:
+            request.response.status = 409
+            return {
+                "form": rerender(form, _with_new_token(request, data)),
+                "error": "这份申请表已经提交过，修改后的内容没有登记。"
+                "如确需另行提交一份申请，请核对后再次点击“提交申请”。",
+            }
+        if earlier is not None:
+            return _to_receipt(request, earlier.request, earlier.access_code)
         org = request.organisations.by_code[data["organisation"]]
         submission = services.submit(
             request.dbsession, rules(request), data, org, today=today(request)
@@ -125,8 +180,8 @@ def apply_form(request):
         if proof:
             _store_proof(request, submission.request, proof)
         acknowledge(request, submission)
-        request.response.status = 201
-        return render_receipt(request, submission)
+        idempotency.record(request.dbsession, idempotency.FORM, token, submission)
+        return _to_receipt(request, submission.request, submission.access_code)
     prefill = {
         k: request.GET[k][:100]
         for k in ("index_number", "document_number", "organisation")
@@ -137,15 +192,60 @@ def apply_form(request):
     return {"form": form.render(prefill) if prefill else form.render()}
 
 
-def render_receipt(request, submission):
+# Form fields that are not the application's content (the fingerprint of a resubmission).
+FORM_NOT_CONTENT = ("csrf_token", "submission_token", "proof")
+RECEIPTS = "receipts"  # session: tracking number → access code, for the browser that applied
+MAX_RECEIPTS = 5
+
+
+def _secret(request) -> str:
+    return s.get(request.registry.settings, "session_secret")
+
+
+def _with_new_token(request, data: dict) -> dict:
+    return {**data, "submission_token": idempotency.new_form_token(_secret(request))}
+
+
+def _to_receipt(request, req, access_code: str):
+    """Keep the access code in this browser's session (never in a URL) and redirect (303)."""
+    receipts = dict(request.session.get(RECEIPTS) or {})
+    receipts.pop(req.tracking_number, None)
+    receipts[req.tracking_number] = access_code
+    request.session[RECEIPTS] = dict(list(receipts.items())[-MAX_RECEIPTS:])
+    return HTTPSeeOther(request.route_url("request_receipt", _query={"n": req.tracking_number}))
+
+
+@view_config(route_name="request_receipt", request_method="GET", permission=Permission.VIEW)
+def receipt_page(request):
+    """The receipt, as often as it is reloaded, for the browser that applied (its session holds
+    the access code). Any other browser is sent on: to the status page, or to the form."""
+    tracking = request.GET.get("n", "")[:40]
+    code = (request.session.get(RECEIPTS) or {}).get(tracking) if tracking else None
+    req = services.find(request.dbsession, tracking) if code else None
+    if req is None:
+        if tracking:
+            return HTTPSeeOther(
+                request.route_url("request_status", _query={"tracking_number": tracking})
+            )
+        return HTTPSeeOther(request.route_url("request_new"))
+    return render_receipt(request, Submission(req, code), status=200)
+
+
+def render_receipt(request, submission, status: int = 201):
     from pyramid.renderers import render_to_response
 
+    req = submission.request
     response = render_to_response(
         "requests/receipt.jinja2",
-        {"req": submission.request, "access_code": submission.access_code},
+        {
+            "req": req,
+            "access_code": submission.access_code,
+            "email": mask_address(req.email) if req.email else "",
+        },
         request=request,
     )
-    response.status = 201
+    response.status = status
+    response.cache_control = "no-store"  # the page carries the access code
     return response
 
 
@@ -165,54 +265,107 @@ def status_page(request):
     if req is None:
         request.response.status = status
         return {"req": None, "error": error, "tracking_number": tracking}
+    # the applicant's own actions: withdraw, or send the correction asked for
+    action, params = None, {}
     if request.POST.get("withdraw") == "1" and req.is_open:
+        action = "withdraw"
+    elif request.POST.get("correct") == "1":
+        action = "submit_correction"
+        params = {"corrected_text": request.POST.get("corrected_text", "")[:CORRECTION_MAX]}
+    if action is not None:
         lock_version = required_lock_version(request)
         try:
             services.act(
                 request.dbsession,
                 rules(request),
                 req,
-                "withdraw",
+                action,
                 Actor.applicant(
                     applicant_permits(req, request.organisations.ancestors(req.organisation))
                 ),
                 today(request),
+                params,
                 lock_version=lock_version,
             )
         except WorkflowError as exc:
-            request.response.status = 409 if isinstance(exc, ConflictError) else 400
+            request.response.status = (
+                409
+                if isinstance(exc, ConflictError)
+                else 403
+                if isinstance(exc, NotPermitted)
+                else 400
+            )
             return {
+                **case_for_applicant(request, req),
                 "req": req,
                 "error": str(exc),
-                **case_for_applicant(request, req),
+                "error_action": action,
+                "values": params,
                 "access_code": code,
             }
     return {"req": req, "error": None, "access_code": code, **case_for_applicant(request, req)}
 
 
+CORRECTION_MAX = 5000  # characters of a corrected request sent online
+
+
 def case_for_applicant(request, req) -> dict:
+    asked = correction_asked(req)
     return {
         "status_label": STATUS_LABELS[req.status],
         "trail": public_trail_of(req),
         "history": [e for e in req.events if e.visible_to_applicant],
         "can_withdraw": req.is_open,
+        "due_note": due_note(req),
+        # what was asked and by when, with the online form, while a correction is awaited
+        "correction": asked if req.status == RequestStatus.CORRECTION else None,
+        "correction_max": CORRECTION_MAX,
+        "error_action": None,
+        "values": {},
     }
+
+
+def correction_asked(req) -> dict | None:
+    """The correction notice of the case: what to correct and by when (None: none asked)."""
+    event = next((e for e in reversed(req.events) if e.action == "request_correction"), None)
+    if event is None:
+        return None
+    deadline = (event.changes or {}).get("correction_deadline")
+    return {
+        "items": event.reason,
+        "on": event.on,
+        "deadline": date.fromisoformat(deadline) if deadline else req.correction_deadline,
+    }
+
+
+def due_note(req) -> str | None:
+    """While a correction is awaited the answer period is not running: it starts afresh from
+    the corrected request, so no date is shown, only this note (None: show ``due_on``)."""
+    return PENDING_CORRECTION if req.status == RequestStatus.CORRECTION else None
 
 
 def public_trail_of(req) -> list[str]:
     from .deadlines import DueResult
 
-    return public_trail(DueResult.from_dict(req.deadline)) if req.deadline else []
+    if not req.deadline:
+        return []
+    result = DueResult.from_dict(req.deadline)
+    return public_trail(result, pending_correction=req.status == RequestStatus.CORRECTION)
 
 
 def request_json(req) -> dict:
+    note = due_note(req)
     return {
         "tracking_number": req.tracking_number,
         "status": req.status,
         "status_label": STATUS_LABELS[req.status],
         "organisation": req.organisation.code,
         "received_on": req.received_on.isoformat(),
-        "due_on": req.due_on.isoformat(),
+        "due_on": None if note else req.due_on.isoformat(),
+        "due_note": note,
+        "correction_deadline": req.correction_deadline.isoformat()
+        if note and req.correction_deadline
+        else None,
         "provisional": req.provisional,
         "outcome": req.outcome or None,
         "trail": public_trail_of(req),
@@ -256,6 +409,16 @@ def _json_body(request) -> dict:
     require_csrf=False,
 )
 def api_submit(request):
+    """File an application. With an ``Idempotency-Key`` header, the same key (within 24 hours,
+    with the same content) returns the same 201 body and files nothing more."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not idempotency.API_KEY.match(key.strip()):
+        return error_response(
+            request,
+            400,
+            "Idempotency-Key 应为 16 至 128 个字母、数字或 . _ : - 字符（建议使用 UUID）",
+        )
+    key = key.strip() if key else None
     try:
         body = _json_body(request)
     except BodyTooLarge as exc:
@@ -279,19 +442,36 @@ def api_submit(request):
     except colander.Invalid as exc:
         fields = {**(exc.asdict() if exc.node is not None else {}), **bad_types}
         return error_response(request, 400, "申请内容有误", fields)
+    if key:
+        try:
+            earlier = idempotency.claim(
+                request.dbsession,
+                idempotency.API,
+                key,
+                idempotency.fingerprint(data),
+                now(request),
+            )
+        except idempotency.KeyReused:
+            return error_response(request, 422, "该 Idempotency-Key 已用于内容不同的另一份申请")
+        if earlier is not None:
+            request.response.status = 201
+            request.response.headers["Idempotent-Replayed"] = "true"
+            return {**earlier.response, "access_code": earlier.access_code}
     org = request.organisations.by_code[data["organisation"]]
     submission = services.submit(request.dbsession, rules(request), data, org, today=today(request))
     acknowledge(request, submission)
     req = submission.request
-    request.response.status = 201
-    return {
+    body = {
         "tracking_number": req.tracking_number,
-        "access_code": submission.access_code,
         "status": req.status,
         "received_on": req.received_on.isoformat(),
         "due_on": req.due_on.isoformat(),
         "provisional": req.provisional,
     }
+    if key:
+        idempotency.record(request.dbsession, idempotency.API, key, submission, body)
+    request.response.status = 201
+    return {**body, "access_code": submission.access_code}
 
 
 @view_config(
@@ -324,16 +504,15 @@ def api_due_date(request):
     from .deadlines import compute_due
 
     received, problem = _iso_date(request.GET.get("received", ""), "received")
-    profile_key = request.GET.get("profile", rules(request).default_profile)
+    profile_key = request.GET.get("profile")  # default: the rules in force on that day
     profiles = rules(request).profiles
     problems = dict(problem or {})
-    if profile_key not in profiles:
+    if profile_key and profile_key not in profiles:
         problems["profile"] = f"应为 {'、'.join(profiles)} 之一"
     if problems:
         return error_response(request, 400, "参数有误", problems)
-    result = compute_due(
-        received, profiles[profile_key], rules(request).calendar(request.dbsession)
-    )
+    profile = profiles[profile_key] if profile_key else rules(request).profile_for(received)
+    result = compute_due(received, profile, rules(request).calendar(request.dbsession))
     body = result.to_dict()
     return {"due_on": body["due_on"], "provisional": body["provisional"], "trail": body["trail"]}
 
@@ -374,27 +553,23 @@ def dashboard(request):
     now = today(request)
     if status == "open":
         query = query.where(DisclosureRequest.status.in_(OPEN_STATUSES))
-    elif status == "overdue":
+    elif status == "overdue":  # a case awaiting a correction has no running period
         query = query.where(
-            DisclosureRequest.status.in_(OPEN_STATUSES), DisclosureRequest.due_on < now
+            DisclosureRequest.status.in_(OPEN_STATUSES),
+            DisclosureRequest.status != RequestStatus.CORRECTION,
+            DisclosureRequest.due_on < now,
+        )
+    elif status == "correction_overdue":  # correction period over: an officer decides
+        query = query.where(
+            DisclosureRequest.status == RequestStatus.CORRECTION,
+            DisclosureRequest.correction_deadline < now,
         )
     elif status in STATUS_LABELS:
         query = query.where(DisclosureRequest.status == status)
     found = paginate(request, query, DisclosureRequest.due_on, DisclosureRequest.id)
     rows = found.rows
     calendar = rules(request).calendar(request.dbsession)
-    marks = {
-        r.id: (
-            "overdue"
-            if overdue(r.due_on, now)
-            else "due_soon"
-            if due_soon(r.due_on, now, calendar)
-            else ""
-        )
-        if r.is_open
-        else ""
-        for r in rows
-    }
+    marks = {r.id: (reminder_kind(r, now, calendar) or "") if r.is_open else "" for r in rows}
     return {
         "rows": rows,
         "marks": marks,
@@ -404,6 +579,7 @@ def dashboard(request):
         "status": status,
         "status_labels": STATUS_LABELS,
         "mask": mask,
+        "due_note": due_note,
         "can_manage_calendar": request.has_permission(Permission.CALENDAR_MANAGE),
     }
 
@@ -465,19 +641,27 @@ def officer_entry(request):
 def case_page(request):
     req = request.context.request
     actor = Actor.officer(request.identity, request.has_permission)
+    day = today(request)
+    ctx = rules(request).context(request.dbsession, day)
     return {
         "req": req,
-        "actions": available(req, actor),
+        "actions": available(req, actor, ctx),
+        **_case_facts(request, req, ctx),
         "can_handle": request.has_permission(Permission.REQUESTS_HANDLE),
         "proofs": list(req.files)
         if request.has_permission(Permission.REQUESTS_PERSONAL_DATA)
         else [],
         "letters_available": available_letters(req),
+        "letter_inputs": {
+            (kind, variant): letter_inputs(request.registry["letter_templates"][kind], variant)
+            for kind, variant in available_letters(req)
+        },
         "letter_types": LETTER_TYPES,
         "transitions": TRANSITIONS,
         "status_labels": STATUS_LABELS,
         "csrf_token": get_csrf_token(request),
         "outcomes": rules(request).outcomes,
+        "profile": rules(request).law.profile(req.profile),  # the case's rules: articles, days
         "labels": {
             "applicant_type": APPLICANT_TYPES,
             "id_type": ID_TYPES,
@@ -485,9 +669,147 @@ def case_page(request):
             "delivery_channel": DELIVERY_CHANNELS,
             "channel": CHANNELS,
         },
-        "today": today(request),
+        "today": day,
         "error": None,
+        "values": {},
     }
+
+
+def _case_facts(request, req, ctx) -> dict:
+    """What the case page shows besides the case row: the answer deadline (or why there is
+    none), consultations, the correction asked and sent, and the history in plain words."""
+    note = due_note(req)
+    trail = (req.deadline or {}).get("trail", [])
+    return {
+        "due_note": note,
+        "overdue": req.is_open and not note and overdue(req.due_on, ctx.today),
+        "extension_late": bool((req.deadline or {}).get("extension_late")),
+        "correction_window": correction_window(req, ctx),
+        "correction": correction_asked(req),
+        "corrected_text": next(
+            (
+                e.changes["corrected_text"]
+                for e in reversed(req.events)
+                if (e.changes or {}).get("corrected_text")
+            ),
+            "",
+        ),
+        "consultations": [dict(c, label=consultation_label(c)) for c in consultations(req)],
+        "open_consultations": [
+            dict(c, label=consultation_label(c)) for c in open_consultations(req)
+        ],
+        "awaiting_receipt": [
+            dict(c, label=consultation_label(c))
+            for c in consultations(req)
+            if not c.get("received")
+        ],
+        "consultation_kinds": {k: who for k, (_, who) in CONSULTATION_KINDS.items()},
+        "abandon_suggestion": ABANDON_SUGGESTION,
+        "trail_steps": [s for s in trail if not (note and s["kind"] == "due")],
+        "history": history_rows(request, req),
+    }
+
+
+# The words for what an event changed (RequestEvent.changes), by key.
+CHANGE_LABELS = {
+    "received_on": "收到申请",
+    "due_on": "答复期限",
+    "provisional": "暂定期限",
+    "correction_deadline": "补正期限",
+    "corrected_on": "收到补正",
+    "corrected_text": "补正内容",
+    "organisation": "受理机关",
+    "extension_days": "延长",
+    "outcome": "答复结果",
+    "report_row": "年报栏目",
+    "consultation": "征求意见",
+    "party_received_on": "对方收到征求意见书",
+    "answered_on": "收到意见",
+    "overdue": "逾期",
+    "letter": "文号",
+    "kind": "文书",
+    "sha256": "SHA-256",
+}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EVENT_LABELS = {
+    "submit": "收到申请",
+    "recalculate": "重新计算期限",
+    "purge_personal_data": "清除个人信息",
+    "issue_letter": "出具文书",
+}
+
+
+def history_rows(request, req) -> list[dict]:
+    """The history as the case page shows it: each change in plain Chinese ("答复期限：
+    2026-12-24 → 2027-01-14"), and within one row no date or citation said twice (a change
+    that repeats the row's date or a date already in its reason is left out)."""
+    names = {o.code: o.name for o in request.organisations.orgs}
+    outcomes = rules(request).outcomes
+    rows = []
+    for e in req.events:
+        said = {e.on.isoformat(), *_dates_in(e.reason or "")}
+        lines = []
+        changes = dict(e.changes or {})
+        for key, value in changes.items():
+            line = _change_line(e, key, value, changes, names, outcomes, said)
+            if line:
+                lines.append(line)
+        label = (
+            TRANSITIONS[e.action].label
+            if e.action in TRANSITIONS
+            else EVENT_LABELS.get(e.action, e.action)
+        )
+        rows.append({"event": e, "label": label, "changes": lines})
+    return rows
+
+
+def _dates_in(text: str) -> set[str]:
+    return set(ISO_DATE.findall(text))
+
+
+def _change_line(e, key, value, changes, names, outcomes, said: set[str]) -> str:
+    """One change of one history row in words, or "" when it says nothing new."""
+    if key in ("party", "kind") and e.action != "issue_letter":
+        return ""  # said with the consultation
+    if key == "variant" or (key == "sha256" and not value):
+        return ""
+    label = CHANGE_LABELS.get(key)
+
+    def word(v) -> str:
+        if isinstance(v, bool):
+            return "是" if v else "否"
+        if v is None or v == "":
+            return "——"
+        if key == "organisation":
+            return names.get(v, v)
+        if key == "outcome":
+            found = outcomes.outcomes.get(v) or outcomes.closures.get(v)
+            return found.label if found else v
+        return str(v)
+
+    if isinstance(value, list) and len(value) == 2:
+        return f"{label or key}：{word(value[0])} → {word(value[1])}" if label else ""
+    if key == "consultation":
+        who = CONSULTATION_KINDS.get(changes.get("kind", ""), ("", ""))[1]
+        party = changes.get("party", "")
+        detail = "，".join(x for x in (f"征求{who}意见" if who else "", party) if x)
+        return f"征求意见：第{value}项" + (f"（{detail}）" if detail else "")
+    if key == "overdue":
+        return "已逾期"
+    if key == "kind" and e.action == "issue_letter":
+        return f"文书：{LETTER_TYPES.get(value, value)}"
+    if key == "sha256":
+        return f"SHA-256：{str(value)[:16]}…"
+    if key == "extension_days":
+        return f"延长：{value} 个工作日"
+    if key == "corrected_text":
+        text = str(value)
+        return f"补正内容：{text[:200]}{'…' if len(text) > 200 else ''}"
+    if isinstance(value, str) and value in said:
+        return ""  # the row's date, or a date its reason gives already
+    if label is None:
+        return word(value)
+    return f"{label}：{word(value)}"
 
 
 @view_config(
@@ -513,14 +835,26 @@ def case_action(request):
             params,
             lock_version,
         )
-    except NotPermitted as exc:
-        return error_response(request, 403, str(exc))
-    except ConflictError as exc:
-        return error_response(request, 409, str(exc))
     except WorkflowError as exc:
-        return error_response(request, 400, str(exc), exc.fields)
+        status = (
+            403 if isinstance(exc, NotPermitted) else 409 if isinstance(exc, ConflictError) else 400
+        )
+        return _case_with_error(request, action, exc, params, status)
     request.session.flash(f"已完成：{TRANSITIONS[action].label}")
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
+
+
+def _case_with_error(request, action: str, exc: WorkflowError, params: dict, status: int):
+    """The case page again, as stored (the refused action changed nothing), with the error
+    beside the action's form and what the officer typed kept in it."""
+    from pyramid.renderers import render_to_response
+
+    context = case_page(request)
+    context["error"] = {"action": action, "message": str(exc), "fields": exc.fields}
+    context["values"] = {k: v for k, v in params.items() if k != "csrf_token"}
+    response = render_to_response("requests/case.jinja2", context, request=request)
+    response.status = status
+    return response
 
 
 @view_config(route_name="officer_request_file", permission=Permission.REQUESTS_PERSONAL_DATA)

@@ -1,8 +1,27 @@
 """The request state machine: who may do what, in which state, and what it does to the clock.
 
+Articles and day counts come from the case's rule profile (``request.profile``, see
+:mod:`disclosure.law`): a transition names the step of the law it rests on, not an article.
 Each transition records an append-only history event (who, when, why, what changed) and
 recomputes the deadline from the stored clock events. Optimistic locking on the request row
 turns two officers acting at once into a clear conflict for the second.
+
+The rules of Art. 30-34 (2019) beyond status and permission live in :func:`refusal` (used by
+:func:`perform` and, for the buttons, :func:`available`):
+
+- a correction is asked for once only (from the history), within the profile's correction
+  window (the 7th working day after receipt; none under the 2008 rules) and never after the
+  answer deadline; the applicant may send it online (``submit_correction``) or an officer
+  records it; either restarts the clock (``restart``, reason "correction");
+- a correction not received in time is never abandoned automatically: once its period is over
+  an officer decides (``mark_abandoned``, with a reason), closing the case as the
+  ``abandoned`` closure (report row 三（六）1);
+- a transfer restarts the clock with reason "transfer" (the trail says where it went);
+- consultations (a ``pause`` each: a third party, Art. 32, or another agency, Art. 34) may run
+  at once; each has an id, and ending one or recording the party's receipt of the letter
+  names it; the status is 征求意见中 while one is open;
+- a fact recorded late is recorded: if it moves the due date into the past or before an
+  extension already granted, the history says the case is overdue (no refusal).
 """
 
 from __future__ import annotations
@@ -12,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..calendar.profiles import Profile
 from ..calendar.workdays import WorkingCalendar
 from ..dates import DateInputError, parse_date
+from ..law import Profile
 from ..models import DisclosureRequest, Organisation, RequestEvent, User
 from ..models.requests import STATUS_LABELS, RequestStatus
 from ..security import Permission
@@ -49,59 +68,70 @@ class Transition:
     sources: frozenset[str]
     target: str | None  # None: the status does not change
     permission: Permission  # who may: decided by the case's ACL (disclosure.security)
-    article: str = ""
+    step: str = ""  # the step of the law it rests on (disclosure.law.STEPS): Profile.article(step)
     system: bool = False  # the scheduled commands may also take it
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "accept": Transition("受理", frozenset({S.RECEIVED}), S.ACCEPTED, OFFICERS, "第三十三条"),
+    "accept": Transition("受理", frozenset({S.RECEIVED}), S.ACCEPTED, OFFICERS, "answer"),
     "request_correction": Transition(
-        "告知补正", frozenset({S.RECEIVED, S.ACCEPTED}), S.CORRECTION, OFFICERS, "第三十条"
+        "告知补正", frozenset({S.RECEIVED, S.ACCEPTED}), S.CORRECTION, OFFICERS, "correction"
     ),
     "record_correction": Transition(
-        "收到补正", frozenset({S.CORRECTION}), S.ACCEPTED, OFFICERS, "第三十条"
+        "收到补正", frozenset({S.CORRECTION}), S.ACCEPTED, OFFICERS, "correction"
     ),
+    # the applicant sends the corrected request online (the status page): the same effect
+    "submit_correction": Transition(
+        "在线补正", frozenset({S.CORRECTION}), S.ACCEPTED, APPLICANT, "correction"
+    ),
+    # never automatic: an officer decides, with a reason, once the correction period is over
     "mark_abandoned": Transition(
-        "逾期未补正，视为放弃",
+        "逾期不补正，视为放弃",
         frozenset({S.CORRECTION}),
         S.ABANDONED,
         OFFICERS,
-        "第三十条",
-        system=True,
+        "correction",
     ),
     "start_consultation": Transition(
         "征求意见",
-        frozenset({S.RECEIVED, S.ACCEPTED}),
+        frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}),  # several may run at once
         S.CONSULTING,
         OFFICERS,
-        "第三十二条、第三十四条",
+        "consultation",
+    ),
+    "record_consultation_receipt": Transition(
+        "登记对方收到征求意见书日期",
+        frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}),
+        None,
+        OFFICERS,
+        "consultation",
     ),
     "end_consultation": Transition(
         "收到意见（或期满）",
         frozenset({S.CONSULTING}),
-        S.ACCEPTED,
+        None,  # back to 办理中 once no other consultation is open
         OFFICERS,
-        "第三十二条、第三十四条",
+        "consultation",
     ),
     "request_extension": Transition(
         "申请延期",
         frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}),
         None,
         OFFICERS,
-        "第三十三条第二款",
+        "extension",
     ),
     "approve_extension": Transition(
         "批准延期",
         frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}),
         None,
         ADMINS,
-        "第三十三条第二款",
+        "extension",
     ),
     "reject_extension": Transition(
         "不批准延期", frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}), None, ADMINS
     ),
     "transfer": Transition(
-        "转送其他机关", frozenset({S.RECEIVED, S.ACCEPTED}), S.RECEIVED, OFFICERS
+        "转送其他机关", frozenset({S.RECEIVED, S.ACCEPTED}), S.RECEIVED, OFFICERS, "transfer"
     ),
     "answer": Transition(
         "答复", frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}), S.ANSWERED, OFFICERS
@@ -116,6 +146,14 @@ TRANSITIONS: dict[str, Transition] = {
         "办结", frozenset({S.ANSWERED, S.ABANDONED, S.WITHDRAWN}), S.CLOSED, OFFICERS
     ),
 }
+
+# Who may be consulted (Art. 32: a third party; Art. 34: another agency), with the step of the
+# law each rests on (its letter) and how the applicant is told.
+CONSULTATION_KINDS: dict[str, tuple[str, str]] = {
+    "third_party": ("third_party", "第三方"),
+    "other_agency": ("agency_consultation", "其他机关"),
+}
+ABANDON_SUGGESTION = "无正当理由逾期不补正"
 
 
 def _nothing(permission: str) -> bool:
@@ -157,7 +195,7 @@ class Actor:
 
 @dataclass
 class Context:
-    """What the rules need: today, the calendar, the profiles, the outcome table."""
+    """What the rules need: today, the calendar, the profiles (by key), the outcome table."""
 
     today: date
     calendar: WorkingCalendar
@@ -166,41 +204,152 @@ class Context:
     organisations: dict[str, Organisation] = field(default_factory=dict)
 
 
-def available(request: DisclosureRequest, actor: Actor) -> list[str]:
-    """The actions this actor may take now (for buttons)."""
+def profile_of(request: DisclosureRequest, ctx: Context) -> Profile:
+    """The rule profile the case follows (chosen by its receipt date when it was filed)."""
+    return ctx.profiles[request.profile]
+
+
+def _cited(article: str) -> str:
+    return f"（{article}）" if article else ""
+
+
+def available(request: DisclosureRequest, actor: Actor, ctx: Context | None = None) -> list[str]:
+    """The actions this actor may take now (for buttons). With ``ctx`` the rules that depend on
+    the day and on the case's history are applied too (as :func:`perform` applies them)."""
     out = []
     for name, t in TRANSITIONS.items():
-        if request.status in t.sources and actor.may(t):
-            if name in ("approve_extension", "reject_extension") and not request.pending_extension:
-                continue
-            if name == "request_extension" and (
-                request.pending_extension or _has_extension(request)
-            ):
-                continue
-            out.append(name)
+        if request.status not in t.sources or not actor.may(t):
+            continue
+        if name in ("approve_extension", "reject_extension") and not request.pending_extension:
+            continue
+        if name == "request_extension" and (request.pending_extension or _has_extension(request)):
+            continue
+        if ctx is not None and refusal(request, name, ctx) is not None:
+            continue
+        out.append(name)
     return out
+
+
+def refusal(request: DisclosureRequest, action: str, ctx: Context) -> WorkflowError | None:
+    """Why ``action`` cannot be taken on this case today (its status and the actor's permission
+    aside), or None."""
+    profile = profile_of(request, ctx)
+    today = ctx.today
+    if action == "request_correction":
+        article = _cited(profile.correction_article)
+        earlier = next((e for e in request.events if e.action == "request_correction"), None)
+        if earlier is not None:
+            return WorkflowError(
+                f"补正应当一次性告知{article}：本件已于 {earlier.on} 告知过补正，不能再次告知"
+            )
+        if today > request.due_on:
+            return WorkflowError(f"答复期限已于 {request.due_on} 届满，不能再告知补正")
+        window = correction_window(request, ctx)
+        if window is not None and today > window:
+            return WorkflowError(
+                f"告知补正应在收到申请之日起{profile.correction_notice_days}个工作日内"
+                f"{article}，即 {window} 前；现已逾期，不能再告知补正"
+            )
+    elif action == "mark_abandoned":
+        if request.correction_deadline is None or today <= request.correction_deadline:
+            until = request.correction_deadline
+            return WorkflowError(
+                f"补正期限（{until}）尚未届满" if until else "没有确定的补正期限，不能视为放弃"
+            )
+    elif action == "record_consultation_receipt":
+        if not [c for c in consultations(request) if not c.get("received")]:
+            return WorkflowError("没有待登记收到日期的征求意见")
+    elif action in ("request_extension", "approve_extension"):
+        if today > request.due_on:
+            return WorkflowError(
+                f"答复期限已于 {request.due_on} 届满，期限届满后不能延长"
+                f"{_cited(profile.extension_article)}"
+            )
+    return None
+
+
+def correction_window(request: DisclosureRequest, ctx: Context) -> date | None:
+    """The last day to ask for a correction (Art. 30: the 7th working day after receipt), or
+    None where the case's rules set no day count (then only the answer deadline limits it)."""
+    days = profile_of(request, ctx).correction_notice_days
+    if days is None:
+        return None
+    return (
+        request.correction_due_on or ctx.calendar.add_working_days(request.received_on, days).date
+    )
 
 
 def _has_extension(request: DisclosureRequest) -> bool:
     return any(e["kind"] == "extension" for e in request.clock_events or [])
 
 
+def consultations(request: DisclosureRequest) -> list[dict[str, Any]]:
+    """Every consultation of the case (its pause clock events), in the order they began, each
+    with its ``id`` (1, 2 …; the number forms and letters name it by), ``reason``
+    (third_party | other_agency), ``note`` (the party), ``start`` (letter sent), ``received``
+    (the party's receipt of it, when known) and ``end`` (answer received, None while open)."""
+    out = []
+    pauses = [e for e in request.clock_events or [] if e["kind"] == "pause"]
+    for i, e in enumerate(pauses, start=1):
+        out.append({**e, "id": e.get("id", i), "reason": e.get("reason") or "third_party"})
+    return out
+
+
+def open_consultations(request: DisclosureRequest) -> list[dict[str, Any]]:
+    return [c for c in consultations(request) if not c.get("end")]
+
+
+def consultation_label(c: dict[str, Any]) -> str:
+    """第2项：征求其他机关意见（咸阳市财政局），2026-11-20 发出."""
+    who = CONSULTATION_KINDS.get(c["reason"], ("", "第三方"))[1]
+    return f"第{c['id']}项：征求{who}意见（{c.get('note', '')}），{c['start']} 发出"
+
+
 def events_of(request: DisclosureRequest) -> list[ClockEvent]:
-    return [
-        ClockEvent(
-            kind=e["kind"],
-            start=date.fromisoformat(e["start"]),
-            end=date.fromisoformat(e["end"]) if e.get("end") else None,
-            days=e.get("days"),
+    out = []
+    pause_ids = {id(e): c for e, c in zip(_pauses(request), consultations(request), strict=True)}
+    transfers = _transfers(request)
+    for e in request.clock_events or []:
+        reason = e.get("reason", "")
+        note = e.get("note", "")
+        if e["kind"] == "restart" and not reason and e["start"] in transfers:
+            reason, note = "transfer", note or transfers[e["start"]]  # recorded before reasons
+        if e["kind"] == "pause":
+            reason = pause_ids[id(e)]["reason"]
+        out.append(
+            ClockEvent(
+                kind=e["kind"],
+                start=date.fromisoformat(e["start"]),
+                end=date.fromisoformat(e["end"]) if e.get("end") else None,
+                days=e.get("days"),
+                note=note,
+                reason=reason,
+                received=date.fromisoformat(e["received"]) if e.get("received") else None,
+            )
         )
-        for e in request.clock_events or []
-    ]
+    return out
+
+
+def _pauses(request: DisclosureRequest) -> list[dict[str, Any]]:
+    return [e for e in request.clock_events or [] if e["kind"] == "pause"]
+
+
+def _transfers(request: DisclosureRequest) -> dict[str, str]:
+    """Day → the agency's name ("" if not at hand), for transfers recorded before restarts
+    carried their reason."""
+    out = {}
+    for e in request.events:
+        codes = (e.changes or {}).get("organisation")
+        if e.action == "transfer" and isinstance(codes, list):
+            here = request.organisation
+            out[e.on.isoformat()] = here.name if here is not None and here.code == codes[-1] else ""
+    return out
 
 
 def recompute(request: DisclosureRequest, ctx: Context) -> dict[str, Any]:
     """Recompute the due date from the stored clock events; return what changed."""
     result = compute_due(
-        request.received_on, ctx.profiles[request.profile], ctx.calendar, events_of(request)
+        request.received_on, profile_of(request, ctx), ctx.calendar, events_of(request)
     )
     before = {"due_on": request.due_on, "provisional": request.provisional}
     request.due_on = result.due_on
@@ -225,6 +374,12 @@ def _date(params: dict, name: str, label: str) -> date:
         raise WorkflowError(f"{label}日期无效", {name: str(exc)}) from None
 
 
+def _optional_date(params: dict, name: str, label: str) -> date | None:
+    if params.get(name) in (None, ""):
+        return None
+    return _date(params, name, label)
+
+
 def _required(params: dict, name: str, label: str) -> str:
     value = str(params.get(name) or "").strip()
     if not value:
@@ -233,8 +388,46 @@ def _required(params: dict, name: str, label: str) -> str:
 
 
 def _add_clock(request: DisclosureRequest, **event) -> None:
-    event = {k: _iso(v) for k, v in event.items() if v is not None}
+    event = {k: _iso(v) for k, v in event.items() if v is not None and v != ""}
     request.clock_events = [*(request.clock_events or []), event]
+
+
+def _replace_pause(request: DisclosureRequest, consultation_id: int, **changes) -> None:
+    """Store new values on one consultation (copies: the stored JSON is never changed in place,
+    so an action refused half-way leaves the case as it was)."""
+    out, n = [], 0
+    for e in request.clock_events or []:
+        e = dict(e)
+        if e["kind"] == "pause":
+            n += 1
+            if e.get("id", n) == consultation_id:
+                e.update({k: _iso(v) for k, v in changes.items()})
+                e["id"] = consultation_id
+        out.append(e)
+    request.clock_events = out
+
+
+def _pick_consultation(params: dict, candidates: list[dict[str, Any]], what: str) -> dict[str, Any]:
+    """The consultation the form names (``consultation``: its id); without one, the only
+    candidate. Several candidates and none named: the officer must say which."""
+    raw = str(params.get("consultation") or "").strip()
+    if not raw:
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise WorkflowError(f"没有{what}的征求意见")
+        raise WorkflowError(
+            f"有 {len(candidates)} 项征求意见，请选择是哪一项", {"consultation": "必选"}
+        )
+    found = next((c for c in candidates if str(c["id"]) == raw), None)
+    if found is None:
+        raise WorkflowError(f"没有这一项{what}的征求意见", {"consultation": "无效"})
+    return found
+
+
+def _when(day: date, today: date) -> str:
+    """A date inside a sentence of the history, left out when it is the event's own day."""
+    return "" if day == today else f"{day.isoformat()} "
 
 
 def perform(
@@ -258,86 +451,168 @@ def perform(
         raise WorkflowError(
             f"申请当前状态为“{STATUS_LABELS[S(request.status)]}”，不能{transition.label}"
         )
+    refused = refusal(request, action, ctx)
+    if refused is not None:
+        raise refused
     reason = str(params.get("reason") or "").strip()
+    profile = profile_of(request, ctx)
+    today = ctx.today
     changes: dict[str, Any] = {}
     public_text = ""
     visible = True
+    target = transition.target
+    due_before, late_before = request.due_on, bool((request.deadline or {}).get("extension_late"))
 
     if action == "accept":
         public_text = "您的申请已受理，正在办理。"
     elif action == "request_correction":
         reason = _required(params, "reason", "需要补正的内容")
         deadline = _date(params, "correction_deadline", "补正期限")
-        if deadline <= ctx.today:
+        if deadline <= today:
             raise WorkflowError("补正期限应晚于今天", {"correction_deadline": "应晚于今天"})
         request.correction_deadline = deadline
         changes["correction_deadline"] = deadline.isoformat()
         public_text = f"请在 {deadline.isoformat()} 前补正：{reason}"
-    elif action == "record_correction":
-        corrected_on = _date(params, "corrected_on", "收到补正")
-        if corrected_on > ctx.today or corrected_on < request.received_on:
+    elif action in ("record_correction", "submit_correction"):
+        asked = next(
+            (e for e in reversed(request.events) if e.action == "request_correction"), None
+        )
+        if action == "submit_correction":
+            corrected_on = today
+            text = _required(params, "corrected_text", "补正后的申请内容")
+            changes["corrected_text"] = text[:5000]
+        else:
+            corrected_on = _date(params, "corrected_on", "收到补正")
+        earliest = asked.on if asked is not None else request.received_on
+        if corrected_on > today or corrected_on < earliest:
             raise WorkflowError(
-                "收到补正的日期无效", {"corrected_on": "不能早于收到申请之日或晚于今天"}
+                "收到补正的日期无效",
+                {"corrected_on": f"不能早于告知补正之日（{earliest}）或晚于今天"},
             )
-        _add_clock(request, kind="restart", start=corrected_on)
+        _add_clock(request, kind="restart", reason="correction", start=corrected_on)
         request.correction_deadline = None
-        public_text = f"{corrected_on.isoformat()} 收到补正后的申请，答复期限重新计算。"
+        changes["corrected_on"] = corrected_on.isoformat()
+        public_text = (
+            f"{_when(corrected_on, today)}收到您补正后的申请，答复期限自次日起重新计算"
+            f"{_cited(profile.correction_article)}。"
+        )
     elif action == "mark_abandoned":
-        if request.correction_deadline and ctx.today <= request.correction_deadline:
-            raise WorkflowError(f"补正期限 {request.correction_deadline.isoformat()} 尚未届满")
+        reason = _required(params, "reason", "视为放弃的理由")
         outcome = ctx.outcomes.closures["abandoned"]
         request.outcome, request.report_row = "abandoned", outcome.report_row
-        request.closed_on = ctx.today
-        public_text = "您未在补正期限内补正，视为放弃申请（第三十条）。"
+        request.closed_on = today
+        changes["report_row"] = outcome.report_row
+        public_text = (
+            f"您未在补正期限（{request.correction_deadline}）内补正，视为放弃申请"
+            f"{_cited(profile.outcome_article('abandoned'))}。"
+        )
     elif action == "start_consultation":
+        kind = str(params.get("kind") or "")
+        if kind not in CONSULTATION_KINDS:
+            raise WorkflowError(
+                "请选择征求谁的意见（第三方或其他机关）", {"kind": "应为第三方或其他机关"}
+            )
+        step, who = CONSULTATION_KINDS[kind]
+        party = _required(params, "party", "征求意见对象")[:200]
         sent_on = _date(params, "sent_on", "发出征求意见")
-        party = _required(params, "party", "征求意见对象")
-        _add_clock(request, kind="pause", start=sent_on, note=party)
-        changes["party"] = party
-        visible = True
-        public_text = "本机关正在依法征求第三方或其他机关的意见，征求意见期间不计入答复期限。"
+        received = _optional_date(params, "party_received_on", "对方收到")
+        if sent_on > today or sent_on < request.received_on:
+            raise WorkflowError("发出日期无效", {"sent_on": "不能早于收到申请之日或晚于今天"})
+        if received is not None and not sent_on <= received <= today:
+            raise WorkflowError(
+                "对方收到日期无效", {"party_received_on": "不能早于发出日期或晚于今天"}
+            )
+        number = max((c["id"] for c in consultations(request)), default=0) + 1
+        _add_clock(
+            request,
+            kind="pause",
+            id=number,
+            reason=kind,
+            note=party,
+            start=sent_on,
+            received=received,
+        )
+        changes.update({"consultation": number, "kind": kind, "party": party})
+        if received is not None:
+            changes["party_received_on"] = received.isoformat()
+        public_text = (
+            f"本机关依法征求{who}的意见{_cited(profile.article(step))}，征求意见所需时间"
+            f"不计算在答复期限内{_cited(profile.pause_article)}。"
+        )
+    elif action == "record_consultation_receipt":
+        waiting = [c for c in consultations(request) if not c.get("received")]
+        c = _pick_consultation(params, waiting, "待登记收到日期")
+        received = _date(params, "party_received_on", "对方收到")
+        start = date.fromisoformat(c["start"])
+        latest = min(today, date.fromisoformat(c["end"])) if c.get("end") else today
+        if not start <= received <= latest:
+            raise WorkflowError(
+                "对方收到日期无效",
+                {"party_received_on": f"应在发出日期（{start}）和收到意见之日或今天之间"},
+            )
+        _replace_pause(request, c["id"], received=received)
+        changes.update({"consultation": c["id"], "party": c.get("note", "")})
+        changes["party_received_on"] = received.isoformat()
+        visible = False
     elif action == "end_consultation":
+        c = _pick_consultation(params, open_consultations(request), "进行中")
         answered_on = _date(params, "answered_on", "收到意见")
-        events = list(request.clock_events or [])
-        for e in reversed(events):
-            if e["kind"] == "pause" and not e.get("end"):
-                if answered_on < date.fromisoformat(e["start"]):
-                    raise WorkflowError(
-                        "收到意见的日期不能早于发出日期", {"answered_on": "日期无效"}
-                    )
-                e["end"] = answered_on.isoformat()
-                break
-        request.clock_events = [dict(e) for e in events]
-        public_text = "征求意见已结束，继续办理。"
+        received = _optional_date(params, "party_received_on", "对方收到")
+        start = date.fromisoformat(c["start"])
+        if received is None and c.get("received"):
+            received = date.fromisoformat(c["received"])
+        if answered_on < (received or start) or answered_on > today:
+            raise WorkflowError(
+                "收到意见的日期不能早于发出日期（或对方收到日期），也不能晚于今天",
+                {"answered_on": "日期无效"},
+            )
+        if received is not None and received < start:
+            raise WorkflowError("对方收到日期无效", {"party_received_on": "不能早于发出日期"})
+        _replace_pause(request, c["id"], end=answered_on, received=received)
+        changes.update({"consultation": c["id"], "party": c.get("note", "")})
+        changes["answered_on"] = answered_on.isoformat()
+        still_open = open_consultations(request)
+        target = S.CONSULTING if still_open else S.ACCEPTED
+        public_text = (
+            "一项征求意见已结束，其他征求意见仍在进行。"
+            if still_open
+            else "征求意见已结束，继续办理。"
+        )
     elif action == "request_extension":
         if _has_extension(request) or request.pending_extension:
-            raise WorkflowError("答复期限只能延长一次（第三十三条第二款）")
-        days = _days(params, ctx.profiles[request.profile].extension_days)
+            raise WorkflowError(f"答复期限只能延长一次{_cited(profile.extension_article)}")
+        days = _days(params, profile.extension_days)
         reason = _required(params, "reason", "延期理由")
         request.pending_extension = {"days": days, "reason": reason, "by": actor.label}
+        changes["extension_days"] = days
         visible = False
     elif action == "approve_extension":
         pending = request.pending_extension or {}
-        _add_clock(request, kind="extension", start=ctx.today, days=pending["days"])
+        _add_clock(request, kind="extension", start=today, days=pending["days"])
         request.pending_extension = None
         reason = reason or pending.get("reason", "")
         changes["extension_days"] = pending["days"]
-        public_text = f"经本机关政府信息公开工作机构负责人同意，答复期限延长 {pending['days']} 个工作日（第三十三条第二款）。"
+        public_text = (
+            f"经本机关政府信息公开工作机构负责人同意，答复期限延长 {pending['days']} 个工作日"
+            f"{_cited(profile.extension_article)}。"
+        )
     elif action == "reject_extension":
         request.pending_extension = None
         visible = False
     elif action == "transfer":
         code = _required(params, "organisation", "转送机关")
-        target = ctx.organisations.get(code)
-        if target is None or target.id == request.organisation_id:
+        target_org = ctx.organisations.get(code)
+        if target_org is None or target_org.id == request.organisation_id:
             raise WorkflowError("请选择另一个受理机关", {"organisation": "机关无效"})
         reason = _required(params, "reason", "转送理由")
-        changes["organisation"] = [request.organisation.code, target.code]
-        request.organisation = target
-        request.organisation_id = target.id
-        _add_clock(request, kind="restart", start=ctx.today)
+        changes["organisation"] = [request.organisation.code, target_org.code]
+        request.organisation = target_org
+        request.organisation_id = target_org.id
+        # a transfer, not a correction: the trail says so (restart reason "transfer")
+        _add_clock(request, kind="restart", reason="transfer", note=target_org.name, start=today)
         public_text = (
-            f"您的申请已转送{target.name}办理，自 {ctx.today.isoformat()} 起重新计算答复期限。"
+            f"您的申请已转送{target_org.name}办理，答复期限自次日起重新计算"
+            f"{_cited(profile.article('transfer'))}。"
         )
     elif action == "answer":
         outcome_code = _required(params, "outcome", "答复结果")
@@ -352,30 +627,48 @@ def perform(
         request.outcome, request.outcome_ground = outcome.code, ground if outcome.grounds else ""
         request.outcome_reasons = reason
         request.report_row = ctx.outcomes.report_row(outcome.code, request.outcome_ground)
-        request.answered_on = ctx.today
+        request.answered_on = today
         changes["outcome"] = outcome.code
         changes["report_row"] = request.report_row
-        public_text = f"已作出答复：{outcome.label}（{outcome.article}）。"
+        public_text = (
+            f"已作出答复：{outcome.label}{_cited(profile.outcome_article(outcome.code))}。"
+        )
     elif action == "withdraw":
         outcome = ctx.outcomes.closures["withdrawn"]
         request.outcome, request.report_row = "withdrawn", outcome.report_row
-        request.closed_on = ctx.today
+        request.closed_on = today
         public_text = "您已撤回申请。"
     elif action == "close":
-        request.closed_on = ctx.today
+        request.closed_on = today
         public_text = "申请已办结。"
 
     previous = request.status
-    if transition.target is not None:
-        request.status = transition.target
+    if target is not None:
+        request.status = target
     if request.clock_events or action in ("record_correction", "approve_extension"):
         try:
             changes.update(recompute(request, ctx))
         except DeadlineError as exc:
             raise WorkflowError(str(exc)) from None
+    # A fact recorded late (the real day a consultation was answered …) may move the due date
+    # into the past, or before an extension already granted: the case is then overdue. Record
+    # it and say so, rather than refuse the fact.
+    late = bool((request.deadline or {}).get("extension_late"))
+    if (
+        request.is_open
+        and request.status != S.CORRECTION
+        and today > request.due_on
+        and (request.due_on != due_before or late != late_before)
+    ):
+        note = f"按实际情况重新计算后，答复期限为 {request.due_on.isoformat()}，已逾期"
+        if late:
+            note += "；此前批准的延期晚于该期限，不再适用"
+        changes["overdue"] = request.due_on.isoformat()
+        public_text = f"{public_text}{note}。" if public_text else f"{note}。"
+        visible = True
     event = RequestEvent(
         request=request,
-        on=ctx.today,
+        on=today,
         actor_id=actor.user.id if actor.user else None,
         actor_label=actor.label,
         action=action,

@@ -26,6 +26,7 @@ from ..accounts.services import AccountError, create_user, find_user
 from ..catalogue.importer import CatalogueImporter, ImportFileError, read_rows
 from ..catalogue.registry import SchemaError, load_organisation_seed, load_schema
 from ..catalogue.services import CatalogueService
+from ..clock import business_today
 from ..models import Organisation, get_engine, get_session_factory
 from ..models.users import Role
 from ..organisations.seed import load_organisations
@@ -121,8 +122,8 @@ def cmd_load_demo(env: Env, args) -> int:
             if find_user(db, email) is None:
                 create_user(db, email, DEMO_PASSWORD, org, role, name)
                 print(f"账号：{email}（{role}，{org.name}）密码 {DEMO_PASSWORD}")
-    report = _import(env, db, DEMO_DIR / "items.jsonl", today=date.today())
-    load_demo_requests(env, db, date.today())
+    report = _import(env, db, DEMO_DIR / "items.jsonl", today=business_today())
+    load_demo_requests(env, db, business_today())
     return 0 if not report.rejected else 3
 
 
@@ -225,7 +226,7 @@ def _import(env: Env, db, path: Path, today: date):
 def cmd_import(env: Env, args) -> int:
     db = env.session()
     try:
-        report = _import(env, db, Path(args.file), today=date.today())
+        report = _import(env, db, Path(args.file), today=business_today())
     except ImportFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -309,7 +310,7 @@ def cmd_index_check(env: Env, args) -> int:
 
 
 def _today(args) -> date:
-    return date.fromisoformat(args.today) if getattr(args, "today", None) else date.today()
+    return date.fromisoformat(args.today) if getattr(args, "today", None) else business_today()
 
 
 def cmd_remind(env: Env, args) -> int:
@@ -322,9 +323,53 @@ def cmd_remind(env: Env, args) -> int:
     report = remind(db, rules, mailer_from_settings(env.settings), _today(args))
     print(
         f"提醒：发送 {report.mails} 封邮件，涉及 {report.cases} 件；今日已提醒跳过 {report.skipped} 件；"
-        f"逾期未补正视为放弃 {report.abandoned} 件"
+        f"补正期限已过、待工作人员决定是否视为放弃 {len(report.corrections_overdue)} 件"
     )
+    for number in report.corrections_overdue:
+        print(f"  补正期限已过，待决定：{number}")
     return 0
+
+
+def cmd_mail_worker(env: Env, args) -> int:
+    """Send the mail outbox, for production (set disclosure.mail.worker = off): due messages
+    now, failed attempts again after their backoff."""
+    import time
+
+    from pyramid.path import DottedNameResolver
+
+    from ..mail.outbox import MailSender
+    from ..requests.mail import mailer_from_settings
+
+    env.session()  # creates the engine
+    backend = DottedNameResolver().maybe_resolve(s.get(env.settings, "files.backend"))
+    sender = MailSender(
+        get_session_factory(env._engine),
+        mailer_from_settings(env.settings),
+        backend.from_settings(env.settings),
+    )
+    if args.retry_failed:
+        print(f"已将 {sender.retry_failed()} 封发送失败的邮件重新排队")
+
+    def run() -> None:
+        report = sender.run_once()
+        if report:
+            print(
+                f"邮件：发送 {report.sent} 封，失败待重试 {report.retrying} 封，"
+                f"放弃 {report.failed} 封",
+                file=sys.stderr,
+            )
+
+    if args.once:
+        run()
+        print(f"待发送 {sender.pending()} 封")
+        return 0
+    print("邮件发送进程已启动（Ctrl+C 退出）", file=sys.stderr)
+    try:
+        while True:
+            run()
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_calendar_load(env: Env, args) -> int:
@@ -439,11 +484,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.set_defaults(func=cmd_index_check)
     p = sub.add_parser(
-        "remind", help="向工作人员发送即将到期和已逾期申请的提醒邮件（每件每天最多一次）"
+        "remind",
+        help="向工作人员发送即将到期、已逾期和补正期限已过（待决定）申请的提醒邮件（每件每天最多一次）",
     )
     p.add_argument("config")
     p.add_argument("--today", help="按此日期计算（YYYY-MM-DD，默认今天）")
     p.set_defaults(func=cmd_remind)
+    p = sub.add_parser(
+        "mail-worker", help="发送邮件发件箱中的邮件，失败的按间隔重试（生产环境单独运行）"
+    )
+    p.add_argument("config")
+    p.add_argument("--once", action="store_true", help="发送当前到期的邮件后退出")
+    p.add_argument("--interval", type=float, default=10.0, help="轮询间隔（秒）")
+    p.add_argument("--retry-failed", action="store_true", help="先把已放弃的邮件重新排队")
+    p.set_defaults(func=cmd_mail_worker)
     p = sub.add_parser("calendar-load", help="载入某年的节假日安排（YAML），并重新计算暂定期限")
     p.add_argument("config")
     p.add_argument("file")

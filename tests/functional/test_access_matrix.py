@@ -7,7 +7,7 @@ an actor outside ``sees`` may contain it, whatever its status.
 
 The world lives in a database of its own, committed once: a county with two townships, a
 published item with an attachment, a draft, an on-request item, and a case (with a proof of
-identity, a pending extension and an issued letter) in the first township. Each call runs in a
+identity, a pending extension, a released document and an issued letter) in the first township. Each call runs in a
 transaction that is rolled back, so no call changes what the next one sees.
 """
 
@@ -29,7 +29,7 @@ from disclosure import main, models
 from disclosure.accounts.services import create_user
 from disclosure.catalogue.services import CatalogueService
 from disclosure.files.services import LocalFileStorage
-from disclosure.models import Attachment, RequestFile
+from disclosure.models import Attachment, ReleasedDocument, RequestFile
 from disclosure.organisations.services import OrganisationTree
 from disclosure.requests import services as request_services
 from disclosure.requests.workflow import Actor
@@ -61,6 +61,8 @@ ON_REQUEST_BODY = "依申请公开条目的正文矩阵标记"
 ON_REQUEST_FILE = b"%PDF-1.4\n% on-request attachment matrix marker\n%%EOF\n"
 PUBLIC_FILE = b"%PDF-1.4\n% public attachment\n%%EOF\n"
 PROOF = b"%PDF-1.4\n% proof of identity MATRIX-PROOF-BYTES\n%%EOF\n"
+RELEASED = b"%PDF-1.4\n% released information MATRIX-RELEASED-BYTES\n%%EOF\n"
+RELEASED_NAME = "矩阵提供的政府信息.pdf"
 
 CASE_DATA = (APPLICANT_NAME, ID_NUMBER, PHONE, ADDRESS)
 
@@ -132,6 +134,17 @@ MATRIX: dict[str, list[Case]] = {
         )
     ],
     "request_new": [Case("GET", "/requests/new", everyone(200))],
+    # a receipt is shown only to the browser that applied (its session holds the access code)
+    "request_receipt": [
+        Case("GET", "/requests/receipt", everyone(303)),
+        Case(
+            "GET",
+            "/requests/receipt?n={tracking_number}",
+            everyone(303),
+            secrets=CASE_DATA + ("{access_code}",),
+            sees=(),
+        ),
+    ],
     "request_status": [
         Case("GET", "/requests/status", everyone(200), secrets=CASE_DATA + (DESCRIPTION,), sees=()),
         Case(
@@ -151,6 +164,16 @@ MATRIX: dict[str, list[Case]] = {
             params={"tracking_number": "{tracking_number}", "letter_id": "{letter_id}"},
             code=True,
             secrets=(b"%PDF",),
+        )
+    ],
+    "request_document": [
+        Case(
+            "POST",
+            "/requests/status/document",
+            applicant_only(),
+            params={"tracking_number": "{tracking_number}", "document_id": "{document_id}"},
+            code=True,
+            secrets=(b"MATRIX-RELEASED-BYTES",),
         )
     ],
     "login": [Case("GET", "/login", everyone(200))],
@@ -296,6 +319,24 @@ MATRIX: dict[str, list[Case]] = {
             secrets=(b"MATRIX-PROOF-BYTES",),
         )
     ],
+    "officer_request_documents": [
+        Case(  # no file: a permitted officer gets the case page back with the error
+            "POST",
+            "/officer/requests/{request_id}/documents",
+            officers_only(
+                officer=400, sibling=403, org_admin=400, county_admin=403, city_admin=403
+            ),
+            lock="request_lock",
+        )
+    ],
+    "officer_request_document": [
+        Case(
+            "GET",
+            "/officer/requests/{request_id}/documents/{document_id}",
+            officers_only(**READ_OWN_AND_OVERSEERS),
+            secrets=(b"MATRIX-RELEASED-BYTES",),
+        )
+    ],
     "officer_request_action": [
         Case(
             "POST",
@@ -365,6 +406,24 @@ MATRIX: dict[str, list[Case]] = {
             applicant_only(),
             code=True,
             secrets=(b"%PDF",),
+        )
+    ],
+    "api_request_documents": [
+        Case(
+            "GET",
+            "/api/v1/requests/{tracking_number}/documents",
+            applicant_only(),
+            code=True,
+            secrets=(RELEASED_NAME,),
+        )
+    ],
+    "api_request_document": [
+        Case(
+            "GET",
+            "/api/v1/requests/{tracking_number}/documents/{document_id}",
+            applicant_only(),
+            code=True,
+            secrets=(b"MATRIX-RELEASED-BYTES",),
         )
     ],
     "api_due_date": [Case("GET", "/api/v1/calendar/due-date?received=2026-11-20", everyone(200))],
@@ -510,6 +569,18 @@ def world(databases, schema, app_settings, tmp_path_factory):
             storage_key=f"{digest[:2]}/{digest}",
         )
         db.add(proof)
+        digest = hashlib.sha256(RELEASED).hexdigest()
+        store.put(f"{digest[:2]}/{digest}", RELEASED)
+        released = ReleasedDocument(
+            request=case,
+            filename=RELEASED_NAME,
+            media_type="application/pdf",
+            kind="pdf",
+            size=len(RELEASED),
+            sha256=digest,
+            storage_key=f"{digest[:2]}/{digest}",
+        )
+        db.add(released)
         db.flush()
         officer = users["officer"]
         request_services.act(
@@ -527,6 +598,7 @@ def world(databases, schema, app_settings, tmp_path_factory):
         w.draft_id = draft.id
         w.public_file_id, w.on_request_file_id = public_file.id, on_request_file.id
         w.request_id, w.proof_id = case.id, proof.id
+        w.document_id = released.id
         w.tracking_number, w.access_code = case.tracking_number, submission.access_code
 
     # Log every officer in once (committed); each call then replays their cookie.

@@ -3,6 +3,7 @@ downloadable by the applicant with the access code, checked by extracting their 
 
 import hashlib
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -62,9 +63,16 @@ def test_every_letter_type_through_the_workflow(
     )
     issue(testapp, case, "correction")
     act(testapp, case, "record_correction", corrected_on="2026-11-20")
-    act(testapp, case, "start_consultation", party="某社会救助服务中心", sent_on="2026-11-20")
-    issue(testapp, case, "third_party")
-    act(testapp, case, "end_consultation", answered_on="2026-11-20")
+    act(
+        testapp,
+        case,
+        "start_consultation",
+        kind="third_party",
+        party="某社会救助服务中心",
+        sent_on="2026-11-20",
+    )
+    issue(testapp, case, "third_party", "consultation-1")  # one letter per consultation
+    act(testapp, case, "end_consultation", consultation="1", answered_on="2026-11-20")
     act(testapp, case, "request_extension", days="20", reason="材料较多")
     testapp.logout()
     testapp.login(admin.email)
@@ -197,3 +205,162 @@ def test_case_page_offers_each_letter_with_preview(testapp, make_user, civil, ca
     testapp.login(make_user(orgs.roots[0], "city_admin").email)
     page = testapp.get(f"/officer/requests/{case.id}")
     assert not [f for f in page.forms.values() if f.action.endswith("/letters")]
+
+
+def answer(testapp, case, outcome, **params):
+    act(testapp, case, "answer", outcome=outcome, **params)
+
+
+def letter_forms(page):
+    return {
+        (f["kind"].value, f["variant"].value): f
+        for f in page.forms.values()
+        if f.action.endswith("/letters")
+    }
+
+
+def test_the_extension_notice_states_the_original_deadline_then_the_new_one_and_the_reason(
+    testapp, make_user, civil, case, dbsession
+):
+    officer, admin = make_user(civil), make_user(civil, "org_admin")
+    testapp.login(officer.email)
+    original = case.due_on  # Fri 20 Nov received: the 20th working day is Fri 18 Dec
+    act(testapp, case, "request_extension", days="20", reason="需向市档案馆调取2019年以来的档案。")
+    testapp.logout()
+    testapp.login(admin.email)
+    act(testapp, case, "approve_extension")
+    dbsession.refresh(case)
+    assert case.due_on > original
+    issue(testapp, case, "extension")
+    dbsession.refresh(case)
+    (letter,) = [lt for lt in case.letters if lt.kind == "extension"]
+    text = text_of(testapp.get(f"/officer/requests/{case.id}/letters/{letter.id}").body)
+    old = f"{original.year}年{original.month}月{original.day}日"
+    new = f"{case.due_on.year}年{case.due_on.month}月{case.due_on.day}日"
+    assert f"因需向市档案馆调取2019年以来的档案，我机关无法在原答复期限{old}前作出答复" in text
+    assert f"延长后的答复期限为{new}" in text
+    assert "检索、核实" not in text  # no fixed reason
+
+
+def test_no_default_text_goes_out_and_a_refusal_stays_on_the_case_page(
+    testapp, make_user, civil, case, dbsession
+):
+    testapp.login(make_user(civil).email)
+    answer(testapp, case, "not_ours")
+    page = testapp.get(f"/officer/requests/{case.id}")
+    form = letter_forms(page)[("reply", "not_ours")]
+    # exactly the fields this variant needs, each required and labelled
+    asked = {
+        name
+        for name in form.fields
+        if name in ("access_route", "referral", "previous_reply", "reasons")
+    }
+    assert asked == {"referral", "reasons"}
+    assert page.html.find("textarea", attrs={"name": "referral"}).has_attr("required")
+    assert "负责公开该信息的机关名称及联系方式" in page.text
+    form["reasons"] = "该信息由市财政局制作并保存"
+    refused = form.submit(status=400)
+    # the case page again, the error beside the form, what was typed kept
+    assert '<h2 id="letters">文书</h2>' in refused.text and "请填写" in refused.text
+    again = letter_forms(refused)[("reply", "not_ours")]
+    assert again["reasons"].value == "该信息由市财政局制作并保存"
+    assert refused.html.find("textarea", attrs={"name": "referral"}).has_attr("aria-invalid")
+    dbsession.refresh(case)
+    assert not case.letters
+    again["referral"] = "咸阳市财政局，联系电话：029-33210000"
+    again.submit(status=303)
+    dbsession.refresh(case)
+    (letter,) = case.letters
+    assert letter.number == f"{civil.short_name}公开答〔2026〕1号"  # the refusal took no number
+    text = text_of(testapp.get(f"/officer/requests/{case.id}/letters/{letter.id}").body)
+    assert "咸阳市财政局，联系电话：029-33210000" in text and "该信息由市财政局制作并保存" in text
+    assert "请向负责制作或保存该信息的行政机关申请" not in text  # the old default
+
+
+@pytest.mark.parametrize(
+    ("outcome", "field", "value"),
+    [
+        ("disclosed", "access_route", "通过本平台下载"),
+        ("already_public", "access_route", "咸阳市人民政府门户网站“政府信息公开”栏目"),
+        ("repeat", "previous_reply", "咸民公开答〔2026〕3号，2026年3月2日"),
+        ("petition", "access_route", "咸阳市信访局，地址：咸阳市人民路1号"),
+    ],
+)
+def test_each_variant_requires_its_input(
+    testapp, make_user, civil, case, dbsession, outcome, field, value
+):
+    testapp.login(make_user(civil).email)
+    answer(testapp, case, outcome)
+    res = issue(testapp, case, "reply", outcome, status=400)
+    assert "请填写" in res.text
+    issue(testapp, case, "reply", outcome, **{field: "   "}, status=400)
+    dbsession.refresh(case)
+    assert not case.letters
+    issue(testapp, case, "reply", outcome, **{field: value})
+    dbsession.refresh(case)
+    assert value in text_of(
+        testapp.get(f"/officer/requests/{case.id}/letters/{case.letters[0].id}").body
+    )
+
+
+def test_officer_input_cannot_change_the_facts_of_the_case(
+    testapp, make_user, civil, case, dbsession
+):
+    testapp.login(make_user(civil).email)
+    issue(testapp, case, "acknowledgement", applicant="冒名顶替", due_on="2099-01-01")
+    dbsession.refresh(case)
+    text = text_of(testapp.get(f"/officer/requests/{case.id}/letters/{case.letters[0].id}").body)
+    assert "冒名顶替" not in text and "郑十一" in text
+
+
+def test_an_article_39_notice_is_a_gaozhishu(testapp, make_user, civil, case, dbsession):
+    testapp.login(make_user(civil).email)
+    answer(testapp, case, "publication")
+    page = testapp.get(f"/officer/requests/{case.id}")
+    assert set(letter_forms(page)[("reply", "publication")].fields) >= {"access_route"}
+    issue(testapp, case, "reply", "publication", access_route="《咸阳市人民政府公报》2026年第5期")
+    dbsession.refresh(case)
+    (letter,) = case.letters
+    assert letter.title == f"{civil.name}政府信息公开申请告知书"
+    pdf = testapp.get(f"/officer/requests/{case.id}/letters/{letter.id}").body
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == letter.title
+    assert "答复书" not in text_of(pdf)
+    assert letter.title in testapp.get(f"/officer/requests/{case.id}").text
+
+
+def test_a_3000_character_description_is_kept_whole_but_quoted_short(
+    testapp, make_user, civil, dbsession
+):
+    description = ("2020年以来本县临时救助资金的审批表、发放名单和银行回单，" * 120)[:3000]
+    req = submit_case(
+        testapp,
+        dbsession,
+        name="郑十一",
+        phone="13500000000",
+        organisation=civil.code,
+        description=description,
+        delivery_channel="email",
+        email="zheng@example.com",
+    )
+    assert req.description == description  # the full text stays on the case
+    testapp.login(make_user(civil).email)
+    issue(testapp, req, "acknowledgement")
+    dbsession.refresh(req)
+    pdf = testapp.get(f"/officer/requests/{req.id}/letters/{req.letters[0].id}").body
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    text = text_of(pdf)
+    (quoted,) = re.findall(r"“([^”]*)”", text)  # quoted once, trimmed, with 等
+    assert quoted.endswith("等") and len(quoted) <= 61 and description.startswith(quoted[:-1])
+    assert description in testapp.get(f"/officer/requests/{req.id}").text
+
+
+def test_a_preview_marks_what_is_still_to_be_typed_in(testapp, make_user, civil, case):
+    testapp.login(make_user(civil).email)
+    answer(testapp, case, "disclosed")
+    url = f"/officer/requests/{case.id}/letters/preview"
+    blank = text_of(testapp.get(url, {"kind": "reply", "variant": "disclosed"}).body)
+    assert "【待填写：提供方式" in blank
+    typed = testapp.get(
+        url, {"kind": "reply", "variant": "disclosed", "access_route": "通过本平台下载"}
+    )
+    assert "提供方式：通过本平台下载" in text_of(typed.body)

@@ -165,7 +165,8 @@ def test_only_the_organisations_admin_approves_an_extension(testapp, users, case
 
 @pytest.fixture
 def proof_case(testapp, dbsession, tree):
-    res = proof_form(testapp, tree["a"], ("身份证明.pdf", PDF)).submit("submit", status=201)
+    form = proof_form(testapp, tree["a"], ("身份证明.pdf", PDF))
+    res = form.submit("submit", status=303).follow()
     tracking = res.html.find(id="tracking-number").text
     req = dbsession.query(DisclosureRequest).filter_by(tracking_number=tracking).one()
     (proof,) = dbsession.query(RequestFile).filter_by(request_id=req.id).all()

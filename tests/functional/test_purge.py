@@ -241,3 +241,36 @@ def test_years_option_and_setting(world, run, monkeypatch):
 def test_cutoff_for_leap_day():
     assert purge.cutoff_for(date(2028, 2, 29), 5) == date(2023, 2, 28)
     assert purge.cutoff_for(date(2026, 11, 26), 7) == date(2019, 11, 26)
+
+
+def test_mail_waiting_for_a_purged_case_loses_its_address_and_body(world, run):
+    from disclosure.models import DisclosureRequest
+    from disclosure.models.mail import MailOutbox
+
+    with world.factory() as db:
+        ids = {
+            label: db.scalars(
+                select(DisclosureRequest.id).where(
+                    DisclosureRequest.tracking_number == world.tracking[label]
+                )
+            ).one()
+            for label in ("old", "new")
+        }
+    with world.factory.begin() as db:
+        for label in ("old", "new"):
+            db.add(
+                MailOutbox(
+                    kind="acknowledgement",
+                    request_id=ids[label],
+                    subject="申请已收到",
+                    recipients=["applicant@example.com"],
+                    body="查询码 ABCD2345",
+                    status="failed",
+                )
+            )
+    run("--today", TODAY.isoformat())
+    with world.factory() as db:
+        mails = {m.request_id: m for m in db.scalars(select(MailOutbox))}
+    old, new = mails[ids["old"]], mails[ids["new"]]
+    assert old.recipients == [] and old.body == ""
+    assert new.recipients == ["applicant@example.com"] and new.body == "查询码 ABCD2345"

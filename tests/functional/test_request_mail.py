@@ -1,5 +1,6 @@
 """Real SMTP (an aiosmtpd server started by the test) on committed data: acknowledgements,
-reminders once per case per day, and no acknowledgement without a commit."""
+reminders once per case per day, and no acknowledgement without a commit. Mail goes through the
+outbox; the tests run its sender once where a mail is expected."""
 
 import email
 import logging
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from disclosure import main
 from disclosure.accounts.services import create_user
-from disclosure.models import DisclosureRequest, Organisation
+from disclosure.models import DisclosureRequest, MailOutbox, Organisation
 from disclosure.requests.mail import mailer_from_settings
 from disclosure.requests.reminders import remind
 
@@ -69,6 +70,7 @@ def live(databases, schema, tmp_path, smtp):
         "disclosure.search.indexer": "off",
         "disclosure.mail.host": "127.0.0.1",
         "disclosure.mail.port": str(smtp.port),
+        "disclosure.mail.worker": "off",  # the tests run the sender themselves
     }
     app = main({}, **settings)
     app.registry["disclosure.clock"] = lambda: TODAY
@@ -102,15 +104,21 @@ def application(live, **extra):
     }
 
 
-def count(live) -> int:
+def count(live, model=DisclosureRequest) -> int:
     with live.factory() as db:
-        return db.scalar(select(func.count()).select_from(DisclosureRequest))
+        return db.scalar(select(func.count()).select_from(model))
+
+
+def send(live):
+    return live.app.registry["mail_sender"].run_once()
 
 
 def test_the_acknowledgement_is_mailed_after_commit(live, caplog):
     caplog.set_level(logging.DEBUG)
     res = live.testapp.post_json("/api/v1/requests", application(live), status=201).json
-    assert count(live) == 1
+    assert count(live) == 1 and count(live, MailOutbox) == 1
+    assert live.smtp.sink.messages == []  # queued with the application, sent by the sender
+    assert send(live).sent == 1
     (message,) = live.smtp.sink.messages
     body = live.smtp.sink.bodies()[0]
     assert message["To"] == "wushi@example.com"
@@ -155,7 +163,8 @@ def test_no_commit_no_acknowledgement(live, monkeypatch):
     monkeypatch.setattr(views, "acknowledge", acknowledge_then_fail)
     res = live.testapp.post_json("/api/v1/requests", application(live), expect_errors=True)
     assert res.status_int == 500 and "tracking_number" not in res.text
-    assert count(live) == 0
+    assert count(live) == 0 and count(live, MailOutbox) == 0
+    assert not send(live)
     assert live.smtp.sink.messages == []
 
 
@@ -203,27 +212,44 @@ def test_reminders_once_per_case_per_day(live):
     assert tomorrow.mails == 1 and len(live.smtp.sink.messages) == 2
 
 
-def test_corrections_not_made_in_time_are_deemed_abandoned(live):
-    rules = live.app.registry["request_rules"]
+def test_corrections_not_made_in_time_are_listed_for_an_officer_not_abandoned(live, capsys):
+    """Art. 30: without a correction in time *and without good reason* the request is deemed
+    abandoned; whether the reason is good is for an officer, so the command only lists the
+    case (in its output and in the officers' reminder), and the case stays open."""
+    from disclosure.scripts.cli import cmd_remind
+
     made = live.testapp.post_json("/api/v1/requests", application(live), status=201).json
     with live.factory.begin() as db:
         req = db.scalars(select(DisclosureRequest)).one()
         req.status, req.correction_deadline = "correction", date(2026, 11, 25)
-    mailer = mailer_from_settings(
-        {
-            "disclosure.mail.host": "127.0.0.1",
-            "disclosure.mail.port": str(live.smtp.port),
-            "disclosure.mail.default_sender": "x@example.gov.cn",
-        }
-    )
+        req.due_on = date(2026, 11, 19)  # stale: no period runs while a correction is awaited
+    settings = {
+        "disclosure.mail.host": "127.0.0.1",
+        "disclosure.mail.port": str(live.smtp.port),
+        "disclosure.mail.default_sender": "x@example.gov.cn",
+    }
+    mailer = mailer_from_settings(settings)
+    rules = live.app.registry["request_rules"]
+    live.smtp.sink.messages.clear()
     with live.factory() as db:
-        assert remind(db, rules, mailer, date(2026, 11, 25)).abandoned == 0
-        assert remind(db, rules, mailer, date(2026, 11, 26)).abandoned == 1
-    body = live.testapp.get(
+        on_the_day = remind(db, rules, mailer, date(2026, 11, 25))
+    assert on_the_day.corrections_overdue == [] and on_the_day.mails == 0  # not overdue either
+    with live.factory() as db:
+        env = SimpleNamespace(session=lambda: db, settings={**live.settings, **settings})
+        assert cmd_remind(env, SimpleNamespace(today="2026-11-26")) == 0
+    out = capsys.readouterr().out
+    assert "待工作人员决定是否视为放弃 1 件" in out
+    assert f"补正期限已过，待决定：{made['tracking_number']}" in out
+    (body,) = live.smtp.sink.bodies()
+    assert f"【补正期限已过，待决定】 {made['tracking_number']}" in body
+    assert "补正期限 2026-11-25，请决定是否视为放弃" in body and "【已逾期】" not in body
+    api = live.testapp.get(
         f"/api/v1/requests/{made['tracking_number']}",
         headers={"X-Access-Code": made["access_code"]},
     ).json
-    assert body["status"] == "abandoned" and "视为放弃" in body["history"][-1]["text"]
+    assert api["status"] == "correction" and api["history"][-1]["action"] == "submit"
+    with live.factory() as db:
+        assert db.scalars(select(DisclosureRequest)).one().outcome == ""
 
 
 def test_an_issued_letter_is_mailed_as_a_pdf_attachment(live):
@@ -238,6 +264,7 @@ def test_an_issued_letter_is_mailed_as_a_pdf_attachment(live):
         req_id, lock_version = db.execute(
             select(DisclosureRequest.id, DisclosureRequest.lock_version)
         ).one()
+    send(live)
     live.smtp.sink.messages.clear()
     officer.post(
         f"/officer/requests/{req_id}/letters",
@@ -249,6 +276,8 @@ def test_an_issued_letter_is_mailed_as_a_pdf_attachment(live):
         },
         status=303,
     )
+    assert live.smtp.sink.messages == []
+    assert send(live).sent == 1
     (message,) = live.smtp.sink.messages
     (attachment,) = list(message.iter_attachments())
     pdf = attachment.get_content()
@@ -258,7 +287,7 @@ def test_an_issued_letter_is_mailed_as_a_pdf_attachment(live):
     with live.factory() as db:
         letter = db.scalars(select(Letter)).one()
         assert hashlib.sha256(pdf).hexdigest() == letter.sha256
-        assert letter.number in message["Subject"]
+        assert letter.number in message["Subject"] and letter.emailed_at is not None
     served = live.testapp.get(
         f"/api/v1/requests/{made['tracking_number']}/letters/{letter.id}",
         headers={"X-Access-Code": made["access_code"]},

@@ -1,10 +1,13 @@
 """The officers' workflow: every transition by the right role of the right organisation, with
 history, the clock rules and optimistic locking."""
 
+from datetime import date
+
 import pytest
 
 from disclosure.models import DisclosureRequest
 
+from ..conftest import TODAY
 from .test_requests import submit_case
 
 
@@ -21,6 +24,20 @@ def case(testapp, civil, dbsession):
     )
 
 
+@pytest.fixture
+def clock(app):
+    """Set the application's business date (``clock(date)``); restored after the test."""
+    before = app.registry.get("disclosure.clock")
+    day = {"today": TODAY}
+    app.registry["disclosure.clock"] = lambda: day["today"]
+
+    def set_today(value) -> None:
+        day["today"] = value
+
+    yield set_today
+    app.registry["disclosure.clock"] = before
+
+
 def act(testapp, req, action, status=303, **params):
     token = testapp.csrf_token()
     return testapp.post(
@@ -31,7 +48,7 @@ def act(testapp, req, action, status=303, **params):
 
 
 def test_full_workflow_with_correction_consultation_extension_and_answer(
-    testapp, make_user, civil, case, dbsession
+    testapp, make_user, civil, case, dbsession, clock
 ):
     officer, admin = make_user(civil), make_user(civil, "org_admin")
     testapp.login(officer.email)
@@ -52,9 +69,17 @@ def test_full_workflow_with_correction_consultation_extension_and_answer(
     assert case.status == "accepted" and case.due_on.isoformat() == "2026-12-18"
     dbsession.refresh(case)
     # consultation from 20 Nov answered 27 Nov pauses five working days (23-27 Nov)
-    act(testapp, case, "start_consultation", party="第三方：某救助机构", sent_on="2026-11-20")
+    act(
+        testapp,
+        case,
+        "start_consultation",
+        kind="third_party",
+        party="某救助机构",
+        sent_on="2026-11-20",
+    )
     assert case.status == "consulting"
-    act(testapp, case, "end_consultation", answered_on="2026-11-27")
+    clock(date(2026, 11, 27))  # a fact is recorded on or after the day it happened
+    act(testapp, case, "end_consultation", consultation="1", answered_on="2026-11-27")
     assert case.status == "accepted" and case.due_on.isoformat() == "2026-12-25"
     act(testapp, case, "request_extension", days="20", reason="需要汇总多个部门的材料")
     assert case.pending_extension["days"] == 20
@@ -63,8 +88,9 @@ def test_full_workflow_with_correction_consultation_extension_and_answer(
     testapp.logout()
     testapp.login(admin.email)
     act(testapp, case, "approve_extension")
-    assert case.pending_extension is None and case.due_on.isoformat() == "2027-01-22"
-    assert case.provisional is True  # 2027 has no holiday arrangement loaded
+    # 2027 has no arrangement loaded: its statutory days are computed (Fri 1 Jan 元旦 off)
+    assert case.pending_extension is None and case.due_on.isoformat() == "2027-01-25"
+    assert case.provisional is True  # make-up days unknown until the notice is loaded
     res = act(testapp, case, "request_extension", days="5", reason="再延", status=400)
     assert "不能" in res.text or "只能" in res.text or "延期" in res.text
     res = act(testapp, case, "answer", outcome="not_disclosed", status=400)
@@ -95,7 +121,7 @@ def test_full_workflow_with_correction_consultation_extension_and_answer(
     ]
     assert all(e.actor_label for e in case.events)
     approve = case.events[7]
-    assert approve.changes["due_on"] == ["2026-12-25", "2027-01-22"]
+    assert approve.changes["due_on"] == ["2026-12-25", "2027-01-25"]
     page = testapp.get(f"/officer/requests/{case.id}")
     assert "三（三）4" in page.text and "征求" in page.text
 
@@ -229,7 +255,9 @@ def test_city_admin_loads_next_years_arrangement_and_provisional_cases_are_recom
     form["arrangement"] = (
         "year: 2027\nsource: 测试安排\nholidays:\n  - {from: 2027-01-01, to: 2027-01-03, name: 元旦}\n  - {from: 2027-01-11, to: 2027-01-15, name: 测试假期}\n"
     )
-    form.submit(status=303)
+    preview = form.submit(status=200)  # a preview first; nothing loaded yet
+    assert case.provisional is True and case.due_on == before
+    next(f for f in preview.forms.values() if "confirm" in f.fields).submit(status=303)
     assert case.provisional is False and case.due_on != before
     assert case.events[-1].action == "recalculate"
     bad = next(

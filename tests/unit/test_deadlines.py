@@ -94,7 +94,13 @@ def profiles_dir(tmp_path) -> Path:
         ({"extension_days": 0}, "extension_days: 必须是正整数"),
         ({"consultation_days": "15"}, "consultation_days: 必须是正整数"),
         ({"correction_notice_days": -7}, "correction_notice_days: 必须是正整数或 null"),
-        ({"answer_article": ""}, "answer_article: 必须是非空文本"),
+        ({"articles.answer": ""}, "articles.answer: 必须是非空文本"),
+        ({"articles.pause": ...}, "articles.pause: 缺少此字段"),
+        ({"articles.appeal": "第九条"}, "articles.appeal: 未知字段"),
+        ({"outcomes.disclosed": ""}, "outcomes.disclosed: 必须是非空文本"),
+        ({"wording.answer_rule": ...}, "wording.answer_rule: 缺少此字段"),
+        ({"wording.pause_rule": "{deadline}"}, "wording.pause_rule: {deadline}: 未知占位符"),
+        ({"effective_from": "soon"}, "effective_from: 必须是日期"),
         ({"answer_day": 20}, "answer_day: 未知字段"),
         ({"name": ...}, "name: 缺少此字段"),
     ],
@@ -103,15 +109,28 @@ def test_bad_profile_names_file_and_field(profiles_dir, change, expected):
     path = profiles_dir / "ogi-2019.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for key, value in change.items():
+        *parents, name = key.split(".")
+        target = data
+        for parent in parents:
+            target = target[parent]
         if value is ...:
-            del data[key]
+            del target[name]
         else:
-            data[key] = value
+            target[name] = value
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ProfileError) as exc:
         load_profiles(profiles_dir)
     assert str(path) in str(exc.value)
     assert expected in str(exc.value)
+
+
+def test_a_wording_may_not_use_a_day_count_the_rules_leave_unset(profiles_dir):
+    path = profiles_dir / "ogi-2008.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["wording"]["pause_rule"] = "征求意见最长{consultation_days}个工作日"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProfileError, match="wording.pause_rule: {consultation_days}: 本规则未规定"):
+        load_profiles(profiles_dir)
 
 
 def test_profile_correction_days_may_be_null_only_explicitly(profiles_dir):
@@ -254,6 +273,18 @@ def test_restart_with_a_note_for_a_transfer():
     assert texts(result, "restart") == ["2026-10-08 转送咸阳市民政局办理，期限重新计算"]
 
 
+def test_a_transfer_is_not_a_correction():
+    moved = ClockEvent("restart", date(2026, 10, 8), reason="transfer", note="咸阳市公安局")
+    result = due(SEP24, moved)
+    assert result.due_on == date(2026, 11, 4)  # the period counts afresh, as for a correction
+    assert texts(result, "restart") == ["2026-10-08 转送咸阳市公安局办理，期限自次日起重新计算"]
+    assert result.trail[[s.kind for s in result.trail].index("restart")].article == ""
+    trail = public_trail(result)
+    assert "2026年10月8日您的申请转送咸阳市公安局办理，答复期限自次日起重新计算。" in trail
+    assert not any("补正" in line for line in trail)
+    assert not any("第三十条" in s.text for s in result.trail if s.kind == "restart")
+
+
 def test_event_before_receipt_is_rejected():
     with pytest.raises(DeadlineError, match="早于收到申请之日"):
         due(SEP24, restart(date(2026, 9, 23)))
@@ -271,7 +302,7 @@ def test_closed_pause():
     assert not result.awaiting_consultation
     assert texts(result, "pause") == [
         "2026-10-09 发函征求意见，2026-10-20 收到答复；征求意见期间 2026-10-10 至 2026-10-20 "
-        "不计算在内，共 8 个工作日（第三十二条、第三十四条）"
+        "不计算在内，共 8 个工作日（第三十三条第三款）"  # Art. 33(3): the pause
     ]
     assert texts(result, "due") == ["第20个工作日为 2026-11-10（已扣除征求意见期间 8 个工作日）"]
 
@@ -294,10 +325,62 @@ def test_open_pause_runs_to_the_15_day_cap():
     assert result.due_on == date(2026, 11, 19)
     assert result.paused_days == 15
     assert result.awaiting_consultation
-    assert texts(result, "pause")[0].startswith(
-        "2026-10-09 发函征求意见，尚未收到答复，暂按最长 15 个工作日（至 2026-10-29）计算"
+    # the party's receipt of the letter is not recorded: its period is stated, not computed
+    (text,) = texts(result, "pause")
+    assert text.startswith(
+        "2026-10-09 发函征求意见，尚未收到答复；对方收到日期未登记，其意见期限为自收到之日起 "
+        "15 个工作日内"
     )
-    assert any("尚未收到意见" in line for line in public_trail(result))
+    assert "2026-10-29" not in text
+    (line,) = [line for line in public_trail(result) if "征求" in line]
+    assert "自收到征求意见书之日起15个工作日内" in line and "10月29日" not in line
+
+
+def test_the_cap_counts_from_the_partys_receipt_of_the_letter():
+    # Letter sent Fri 9 Oct, received by the third party Wed 14 Oct: its 15 working days are
+    # 15, 16, 19-23, 26-30 Oct, 2, 3, 4 Nov → Wed 4 Nov. Still open: Sat 10 (make-up day),
+    # 12-14 Oct and those 15 are excluded (19 working days). Counted: 28-30 Sep (3), 8, 9 Oct
+    # (5), 5, 6 Nov (7), 9-13 (12), 16-20 (17), 23-25 Nov (20).
+    letter = ClockEvent("pause", date(2026, 10, 9), received=date(2026, 10, 14))
+    result = due(SEP24, letter)
+    assert result.paused_days == 19
+    assert result.due_on == date(2026, 11, 25)
+    (text,) = texts(result, "pause")
+    assert (
+        "对方 2026-10-14 收到" in text
+        and "自对方收到之日起最长 15 个工作日（至 2026-11-04）" in text
+    )
+    # answered late, on Fri 6 Nov: only up to the cap counts, from the receipt
+    answered = ClockEvent(
+        "pause", date(2026, 10, 9), date(2026, 11, 6), received=date(2026, 10, 14)
+    )
+    assert due(SEP24, answered).paused_days == 19
+    # without the receipt the cap counts from the letter (15 days), not 19
+    assert due(SEP24, pause(date(2026, 10, 9), date(2026, 11, 6))).paused_days == 15
+    # 2008: no cap, so the receipt changes nothing
+    assert (
+        due(SEP24, answered, profile=OGI2008).paused_days
+        == due(SEP24, pause(date(2026, 10, 9), date(2026, 11, 6)), profile=OGI2008).paused_days
+    )
+
+
+def test_a_receipt_outside_the_consultation_is_rejected():
+    with pytest.raises(DeadlineError, match="早于发函日期"):
+        ClockEvent("pause", date(2026, 10, 9), received=date(2026, 10, 8))
+    with pytest.raises(DeadlineError, match="早于对方收到日期"):
+        ClockEvent("pause", date(2026, 10, 9), date(2026, 10, 12), received=date(2026, 10, 13))
+    with pytest.raises(DeadlineError):
+        ClockEvent("restart", date(2026, 10, 9), received=date(2026, 10, 9))
+
+
+def test_the_trail_names_who_is_consulted():
+    third = ClockEvent("pause", date(2026, 10, 9), date(2026, 10, 20), reason="third_party")
+    agency = ClockEvent(
+        "pause", date(2026, 10, 9), date(2026, 10, 20), reason="other_agency", note="咸阳市财政局"
+    )
+    assert "因需征求第三方的意见" in " ".join(public_trail(due(SEP24, third)))
+    assert "因需征求其他机关的意见" in " ".join(public_trail(due(SEP24, agency)))
+    assert texts(due(SEP24, agency), "pause")[0].startswith("2026-10-09 发函征求咸阳市财政局意见")
 
 
 def test_late_answer_is_capped_at_15_working_days():
@@ -372,9 +455,19 @@ def test_shorter_extension_and_extension_on_the_due_day():
     assert due(SEP24, extension(date(2026, 10, 29), 5)).due_on == date(2026, 11, 5)
 
 
-def test_extension_after_the_deadline_is_rejected():
-    with pytest.raises(DeadlineError, match="期限届满后不能延长"):
-        due(SEP24, extension(date(2026, 10, 30), 20))
+def test_extension_decided_after_the_deadline_extends_nothing_and_the_case_is_overdue():
+    # The workflow refuses to grant one after the due date; but a fact recorded later (here:
+    # none; in practice the real day a consultation was answered) can move the due date before
+    # an extension already granted. The engine then records it and says so, it does not fail.
+    result = due(SEP24, extension(date(2026, 10, 30), 20))
+    assert result.due_on == date(2026, 10, 29) and result.total_days == 20
+    assert result.extension_late
+    (step,) = [s for s in result.trail if s.kind == "extension_late"]
+    assert "已逾期" in step.text and step.article == "第三十三条第二款"
+    assert "按实际情况重新计算后，答复期限为2026年10月29日，已逾期" in step.public_text
+    assert texts(result, "due")[0].endswith("已逾期")
+    assert DueResult.from_dict(result.to_dict()).extension_late
+    assert not due(SEP24, extension(date(2026, 10, 29), 5)).extension_late
 
 
 def test_second_extension_is_rejected():
@@ -441,17 +534,24 @@ def test_malformed_events_are_rejected(make):
 
 
 def test_deadline_into_2027_is_provisional_then_recomputed():
-    # Tue 15 Dec 2026: 16-18 Dec (3), 21-25 (8), 28-31 (12); 2027 unknown, weekdays only:
-    # Fri 1 Jan (13), 4-8 Jan (18), 11 (19), Tue 12 Jan (20).
+    # Tue 15 Dec 2026: 16-18 Dec (3), 21-25 (8), 28-31 (12); 2027 has no arrangement: its
+    # statutory days are computed (Fri 1 Jan 元旦 off), no make-up days known:
+    # 4-8 Jan (17), 11-13 Jan (20).
     result = due(date(2026, 12, 15))
-    assert result.due_on == date(2027, 1, 12)
+    assert result.due_on == date(2027, 1, 13)
     assert result.provisional
-    expected = "2027年节假日安排尚未发布，按周一至周五计算，为暂定日期，发布后将重新计算"
+    expected = (
+        "2027年节假日安排尚未发布，按法定节假日计算（调休尚未公布），为暂定日期，发布后将重新计算"
+    )
     assert texts(result, "provisional") == [expected]
-    assert texts(result, "due") == ["第20个工作日为 2027-01-12（暂定）"]
-    assert public_trail(result)[-2:] == [expected + "。", "答复期限至2027年1月12日（暂定）。"]
+    assert "跳过元旦 2027-01-01" in texts(result)
+    assert texts(result, "due") == ["第20个工作日为 2027-01-13（暂定）"]
+    assert public_trail(result)[-2:] == [expected + "。", "答复期限至2027年1月13日（暂定）。"]
+    # without the computed statutory days: weekdays only, Fri 1 Jan (13) ... Tue 12 Jan (20)
+    weekdays = WorkingCalendar(SCHEMAS / "calendars", statutory=False)
+    assert due(date(2026, 12, 15), calendar=weekdays).due_on == date(2027, 1, 12)
 
-    # Once the 2027 arrangement is loaded (1-3 Jan off): 4-8 Jan (17), 11-13 Jan (20).
+    # Once the 2027 arrangement is loaded (1-3 Jan off): 4-8 Jan (17), 11-13 Jan (20), final.
     loaded = CAL.with_year(ARRANGEMENT_2027)
     final = due(date(2026, 12, 15), calendar=loaded)
     assert final.due_on == date(2027, 1, 13)
@@ -470,10 +570,11 @@ def test_2027_override_file_gives_the_same_result(tmp_path):
 
 
 def test_correction_notice_counted_into_an_unknown_year():
-    # Thu 31 Dec 2026: correction notice by 11 Jan 2027 (weekdays), answer by 28 Jan 2027.
+    # Thu 31 Dec 2026, Fri 1 Jan 元旦 (computed) off: correction notice by 12 Jan 2027
+    # (4-8 Jan, 11-12 Jan), answer by 29 Jan 2027 (4 weeks of weekdays).
     result = due(date(2026, 12, 31))
-    assert result.correction_due_on == date(2027, 1, 11)
-    assert result.due_on == date(2027, 1, 28)
+    assert result.correction_due_on == date(2027, 1, 12)
+    assert result.due_on == date(2027, 1, 29)
     assert result.provisional
 
 

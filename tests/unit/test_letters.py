@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
+from disclosure.law import load_law
 from disclosure.letters.builders import LetterData, build_from_template, build_letter
 from disclosure.letters.fonts import FALLBACK_FONT, register_font
 from disclosure.letters.templates import (
@@ -27,12 +28,12 @@ from disclosure.letters.templates import (
     load_templates,
     render_text,
 )
-from disclosure.requests.outcomes import load_outcomes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "catalog_schemas"
 LETTERS = SCHEMAS / "letters"
-OUTCOMES = load_outcomes(SCHEMAS)
+OUTCOMES = load_law(SCHEMAS)
+OGI2019 = OUTCOMES.profile("ogi-2019")  # the letters below are filled under the 2019 rules
 ISSUED = date(2026, 11, 20)
 RECEIVED = date(2026, 11, 2)
 TRACKING = "XY-2026-000123"
@@ -43,6 +44,7 @@ REASONS = (
 GROUND = OUTCOMES.grounds["third_party"]
 
 VALUES = {
+    **OGI2019.values(deadline="2026年12月14日"),  # articles, day counts, sentences of the rules
     "agency": "咸阳市民政局",
     "agency_short": "咸民",
     "applicant": "张三",
@@ -52,11 +54,11 @@ VALUES = {
     "reconsideration_body": "咸阳市人民政府",
     "reasons": REASONS,
     "ground_label": GROUND.label,
-    "ground_article": GROUND.article,
+    "ground_article": OGI2019.ground_article(GROUND.code),
     "access_route": "登录咸阳市人民政府门户网站“政府信息公开”栏目查阅（索引号：016000102/2026-00031）",
     "referral": "咸阳市财政局，联系电话：029-33210000",
     "previous_reply": "2026年3月2日，咸民公开答〔2026〕3号",
-    "due_on": date(2026, 11, 30),
+    "due_on": date(2026, 11, 30),  # in the extension notice: the deadline before the extension
     "new_due_on": date(2026, 12, 28),
     "extension_days": 20,
     "correction_items": ["1. 请写明所需信息的年度。", "2. 请写明所需信息涉及的县（市、区）。"],
@@ -85,6 +87,17 @@ ARTICLES = {
 # Reconsideration first (Administrative Reconsideration Law 2023, Art. 23(1)(4)).
 REFUSALS = {"not_disclosed", "partially_disclosed"}
 NOTICES = {"petition", "publication", "reconfirm"}  # Art. 39: notices, not refusals
+# What the officer must type in per variant (no default text goes out).
+INPUTS = {
+    "already_public": {"access_route"},
+    "disclosed": {"access_route"},
+    "partially_disclosed": {"access_route"},
+    "not_ours": {"referral", "reasons"},
+    "repeat": {"previous_reply"},
+    "registers": {"access_route"},
+    "petition": {"access_route"},
+    "publication": {"access_route"},
+}
 
 STANDARD_REMEDY = "可以自收到本答复之日起60日内向咸阳市人民政府申请行政复议，也可以自收到本答复之日起6个月内依法向人民法院提起行政诉讼"
 NOTICE_REMEDY = "可以自收到本告知之日起60日内向咸阳市人民政府申请行政复议，也可以自收到本告知之日起6个月内依法向人民法院提起行政诉讼"
@@ -120,7 +133,14 @@ def number_for(kind: str, templates) -> str:
     return letter_number("咸民", templates[kind].number_prefix, 2026, 3)
 
 
+def legal_basis(code: str) -> str:
+    """What the case would give a reply of this outcome (withheld on GROUND where it applies)."""
+    return OGI2019.legal_basis(code, GROUND.code if OUTCOMES.outcomes[code].grounds else "")
+
+
 def build(templates, font, kind, variant=None, **changes):
+    if kind == "reply":
+        changes.setdefault("legal_basis", legal_basis(variant))
     values = dict(VALUES, **changes)
     return build_from_template(
         templates[kind],
@@ -176,18 +196,24 @@ def test_reply_variant(templates, font, code):
     pdf = build(templates, font, "reply", code)
     text = pdf_text(pdf)
     assert_common(text, "咸民公开答〔2026〕3号")
-    assert "咸阳市民政局政府信息公开申请答复书" in text
+    # an Art. 39 notice answers no disclosure request: a 告知书, in the PDF's title too
+    kind = "告知书" if code in NOTICES else "答复书"
+    assert f"咸阳市民政局政府信息公开申请{kind}" in text
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == f"咸阳市民政局政府信息公开申请{kind}"
+    assert ("答复书" in text) == (code not in NOTICES)
     assert "我机关于2026年11月2日收到您提出的政府信息公开申请" in text
+    assert ("现告知如下" if code in NOTICES else "现答复如下") in text
     outcome = OUTCOMES.outcomes[code]
-    assert outcome.article == ARTICLES[code]  # the data and this table agree
-    basis = f"{GROUND.article}和{ARTICLES[code]}" if outcome.grounds else ARTICLES[code]
+    assert OGI2019.outcome_article(code) == ARTICLES[code]  # the profile and this table agree
+    ground = OGI2019.ground_article(GROUND.code)
+    basis = f"{ground}和{ARTICLES[code]}" if outcome.grounds else ARTICLES[code]
     assert f"《中华人民共和国政府信息公开条例》{basis}" in text
     if outcome.reasons:
         assert REASONS in text
     else:
-        assert REASONS not in text
+        assert (REASONS in text) == (code == "not_ours")  # Art. 36(5): with reasons
     if outcome.grounds:
-        assert GROUND.label in text and f"{GROUND.article}和" in text
+        assert GROUND.label in text and f"{ground}和" in text
     if code in REFUSALS:
         assert REFUSAL_REMEDY in text and AFTER_RECONSIDERATION in text
         assert "6个月" not in text or code == "partially_disclosed"
@@ -229,11 +255,46 @@ def test_correction(templates, font):
 
 
 def test_extension(templates, font):
-    text = pdf_text(build(templates, font, "extension"))
+    text = pdf_text(build(templates, font, "extension", reasons="需向市档案馆调取历年档案"))
     assert_common(text, "咸民公开延〔2026〕3号")
     assert "延期答复告知书" in text
     assert "第三十三条第二款" in text
-    assert "延长20个工作日" in text and "将于2026年12月28日前作出答复" in text
+    # the original deadline, then the new one, and the approved reason (no fixed text)
+    assert "因需向市档案馆调取历年档案，我机关无法在原答复期限2026年11月30日前作出答复" in text
+    assert "延长20个工作日" in text and "延长后的答复期限为2026年12月28日" in text
+    assert text.index("2026年11月30日") < text.index("2026年12月28日")
+    assert "检索、核实" not in text
+
+
+def test_extension_needs_its_reason_and_both_deadlines(templates):
+    for missing in ("reasons", "due_on", "new_due_on"):
+        values = {k: v for k, v in VALUES.items() if k not in (missing, "reasons")}
+        if missing != "reasons":
+            values["reasons"] = "材料较多"
+        with pytest.raises(LetterRenderError, match=missing):
+            render_text(templates["extension"], None, values)
+
+
+@pytest.mark.parametrize("code", sorted(ARTICLES))
+def test_each_variant_declares_what_the_officer_types_in(templates, code):
+    """access_route, referral, previous_reply (and the reasons of a referral) are asked for
+    per variant, with a label, and have no default: a letter without them cannot be filled."""
+    reply = templates["reply"]
+    inputs = reply.inputs(code)
+    assert {i.name for i in inputs} == INPUTS.get(code, set())
+    assert all(i.label.strip() for i in inputs)
+    for name in INPUTS.get(code, set()) - {"reasons"}:
+        values = dict(VALUES, legal_basis=legal_basis(code))
+        del values[name]
+        with pytest.raises(LetterRenderError, match=name):
+            render_text(reply, code, values)
+
+
+def test_the_petition_notice_asks_where_to_petition(templates):
+    (field,) = templates["reply"].inputs("petition")
+    assert "信访" in field.label and "渠道" in field.label
+    assert templates["reply"].variant_name("petition") == "政府信息公开申请告知书"
+    assert templates["reply"].variant_name("disclosed") == "政府信息公开申请答复书"
 
 
 def test_third_party(templates, font):
@@ -374,7 +435,12 @@ def test_refers_to_and_letter_data(font):
 
 
 def test_render_text(templates):
-    values = dict(VALUES, issued_on=ISSUED, letter_number="咸民公开答〔2026〕3号")
+    values = dict(
+        VALUES,
+        issued_on=ISSUED,
+        letter_number="咸民公开答〔2026〕3号",
+        legal_basis=legal_basis("not_disclosed"),
+    )
     letter = render_text(templates["reply"], "not_disclosed", values)
     assert letter.title == "咸阳市民政局政府信息公开申请答复书"
     assert letter.number == "咸民公开答〔2026〕3号"
@@ -393,7 +459,11 @@ def test_render_lists_and_line_breaks_make_paragraphs(templates):
     letter = render_text(templates["correction"], None, VALUES)
     assert "1. 请写明所需信息的年度。" in letter.paragraphs
     assert "2. 请写明所需信息涉及的县（市、区）。" in letter.paragraphs
-    reply = render_text(templates["reply"], "not_disclosed", dict(VALUES, reasons="一是……\n二是……"))
+    reply = render_text(
+        templates["reply"],
+        "not_disclosed",
+        dict(VALUES, reasons="一是……\n二是……", legal_basis=legal_basis("not_disclosed")),
+    )
     assert reply.paragraphs[-2:] == ("理由：一是……", "二是……")
 
 
@@ -471,10 +541,10 @@ def test_reply_variant_missing_reasons(broken):
 
 
 def test_unbalanced_brace(broken):
-    broken("extension.yaml", "{new_due_on}前", "{new_due_on前")
+    broken("extension.yaml", "{new_due_on}，", "{new_due_on，")
     message = load_error(broken.dir)
     assert "letters/extension.yaml" in message and "body[0]" in message
-    assert "unbalanced brace" in message and "{new_due_on前" in message
+    assert "unbalanced brace" in message and "{new_due_on，" in message
 
 
 def test_stray_closing_brace(broken):
@@ -499,10 +569,27 @@ def test_variant_that_is_not_an_outcome(broken):
     assert "variants.disclosed" in message  # missing, then unknown: either is named
 
 
-def test_wrong_article(broken):
-    broken("reply.yaml", "第三十六条第（三）项", "第三十六条第（四）项")
+def test_reply_variant_without_its_legal_basis(broken):
+    broken("reply.yaml", "根据{legal_basis}的规定，决定不予公开", "决定不予公开")
     message = load_error(broken.dir)
-    assert "variants.not_disclosed.body" in message and "第三十六条第（三）项" in message
+    assert "variants.not_disclosed.body" in message and "{legal_basis}" in message
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "named"),
+    [
+        ("reply.yaml", "{legal_basis}的规定，决定不予公开", "第三十六条第（三）项", "第三十六条"),
+        ("acknowledgement.yaml", "{answer_days}个工作日内", "20个工作日内", "20个工作日"),
+        ("extension.yaml", "{article_extension}", "第三十三条第二款", "第三十三条"),
+    ],
+)
+def test_the_law_is_not_written_into_a_template(broken, file, old, new, named):
+    """Articles and day counts come from the case's rule profile, so a 2008 case never gets a
+    2019 article or figure: a template that writes one in does not load."""
+    broken(file, old, new)
+    message = load_error(broken.dir)
+    assert file in message and f"“{named}”" in message
+    assert "the law is not written into a template" in message
 
 
 def test_missing_file_and_unknown_field(broken):
@@ -520,3 +607,34 @@ def test_reply_without_remedy(broken):
     broken("reply.yaml", remedy, "")
     message = load_error(broken.dir)
     assert "variants.already_public.remedy" in message
+
+
+def test_an_officer_input_without_an_inputs_entry_is_refused(broken):
+    """Text the officer must give cannot slip out as a default: using {access_route} without
+    declaring it (so the case page would not ask for it) stops loading."""
+    broken(
+        "reply.yaml",
+        "    inputs:\n      previous_reply: 此前答复的文号和日期（如 咸民公开答〔2026〕3号，2026年3月2日）\n",
+        "",
+    )
+    message = load_error(broken.dir)
+    assert "variants.repeat.inputs.previous_reply" in message and "no default" in message
+
+
+def test_a_declared_input_must_be_used_and_be_an_officer_input(broken):
+    broken("reply.yaml", '      - "获取途径：{access_route}"\n', "")
+    assert "variants.publication.inputs.access_route" in load_error(broken.dir)
+
+
+def test_an_unknown_input_is_refused(tmp_path):
+    target = tmp_path / "letters"
+    shutil.copytree(LETTERS, target)
+    path = target / "reply.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "    inputs:\n      previous_reply:", "    inputs:\n      applicant:", 1
+        ),
+        encoding="utf-8",
+    )
+    message = load_error(target)
+    assert "inputs.applicant" in message and "not an officer input" in message

@@ -13,7 +13,15 @@ import chinese_calendar
 import pytest
 import yaml
 
-from disclosure.calendar.workdays import CalendarError, WorkingCalendar, parse_arrangement
+from disclosure.calendar.workdays import (
+    ARRANGEMENT,
+    STATUTORY,
+    WEEKDAYS,
+    CalendarError,
+    WorkingCalendar,
+    arrangement_days,
+    parse_arrangement,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CALENDARS = ROOT / "catalog_schemas" / "calendars"
@@ -131,14 +139,69 @@ def test_working_days_between(cal):
     assert cal.working_days_between(date(2026, 10, 29), date(2026, 10, 1)) == 0
 
 
-def test_year_without_data_counts_weekdays_and_is_provisional(cal):
-    assert cal.is_working_day(date(2027, 1, 1))  # a Friday: no arrangement known
+def test_year_without_arrangement_counts_statutory_days_and_is_provisional(cal):
+    assert not cal.has_data(2027) and cal.basis(2027) == STATUTORY and cal.source(2027) is None
+    assert cal.basis(2026) == ARRANGEMENT
+    assert cal.day_kind(date(2027, 1, 1)) == (False, "元旦")  # a Friday, computed
     assert cal.day_kind(date(2027, 1, 2)) == (False, "周末")
-    result = cal.add_working_days(date(2026, 12, 30), 3)  # Wed: 31 Dec, 1 Jan, 4 Jan
-    assert result.date == date(2027, 1, 4)
+    assert cal.day_kind(date(2027, 2, 5)) == (False, "春节")  # Friday, 除夕
+    assert cal.day_kind(date(2027, 2, 8)) == (False, "春节")  # Monday, 初三
+    assert cal.day_kind(date(2027, 2, 9)) == (True, "工作日")  # make-up days are unknown
+    result = cal.add_working_days(date(2026, 12, 30), 3)  # Wed: 31 Dec, 4 Jan, 5 Jan
+    assert result.date == date(2027, 1, 5)
     assert result.provisional
-    assert result.skipped == [(date(2027, 1, 2), "周末"), (date(2027, 1, 3), "周末")]
+    assert result.skipped == [
+        (date(2027, 1, 1), "元旦"),
+        (date(2027, 1, 2), "周末"),
+        (date(2027, 1, 3), "周末"),
+    ]
     assert not cal.add_working_days(date(2026, 12, 29), 2).provisional  # ends 31 Dec
+
+
+def test_deadline_over_national_day_2027_skips_the_statutory_days_and_is_provisional(cal):
+    # Tue 14 Sep 2027: Wed 15 中秋节 off; 16-17 (2), 20-24 (7), 27-30 (11); 1-3 Oct 国庆节
+    # (Fri-Sun); 4-8 Oct (16), 11-14 Oct (20): Thu 14 Oct, provisional.
+    result = cal.add_working_days(date(2027, 9, 14), 20)
+    assert result.date == date(2027, 10, 14) and result.provisional
+    assert [d for d, why in result.skipped if why == "国庆节"] == [
+        date(2027, 10, 1),
+        date(2027, 10, 2),
+        date(2027, 10, 3),
+    ]
+    assert (date(2027, 9, 15), "中秋节") in result.skipped
+    assert cal.working_days_between(date(2027, 9, 30), date(2027, 10, 4)) == 1
+    # weekdays only, as without the computed days: 15 Sep and 1 Oct count, Tue 12 Oct
+    weekdays = WorkingCalendar(CALENDARS, statutory=False)
+    assert weekdays.basis(2027) == WEEKDAYS
+    assert weekdays.add_working_days(date(2027, 9, 14), 20).date == date(2027, 10, 12)
+
+
+def test_years_outside_the_computed_range_count_weekdays(cal):
+    assert cal.basis(2100) == WEEKDAYS and cal.basis(2003) == WEEKDAYS
+    assert cal.day_kind(date(2100, 1, 1)) == (True, "工作日")  # a Friday
+    assert cal.day_kind(date(2003, 10, 1)) == (True, "工作日")  # before chinesecalendar
+    assert cal.statutory_holidays(2100) == {} and cal.statutory_holidays(2026) == {}
+    assert len(cal.statutory_holidays(2099)) == 13
+
+
+def test_loaded_arrangement_replaces_the_computed_statutory_days(cal):
+    loaded = cal.with_year(ARRANGEMENT_2027)  # lists only 元旦 and 春节 6-14 Feb
+    assert loaded.basis(2027) == ARRANGEMENT and loaded.statutory_holidays(2027) == {}
+    assert loaded.day_kind(date(2027, 2, 5)) == (True, "工作日")  # 除夕 not in this notice
+    assert loaded.day_kind(date(2027, 10, 1)) == (True, "工作日")  # nor 国庆节
+    result = loaded.add_working_days(date(2027, 9, 14), 20)
+    assert result.date == date(2027, 10, 12) and not result.provisional
+    assert cal.add_working_days(date(2027, 9, 14), 20).date == date(2027, 10, 14)  # unchanged
+    weekdays = WorkingCalendar(CALENDARS, statutory=False).with_year(ARRANGEMENT_2027)
+    assert weekdays.basis(2028) == WEEKDAYS  # the setting survives with_year
+
+
+def test_arrangement_days():
+    holidays, workdays = arrangement_days(ARRANGEMENT_2027)
+    assert len(holidays) == 3 + 9 and holidays[date(2027, 2, 10)] == "春节"
+    assert workdays == {date(2027, 2, 20): "春节调休"}
+    with pytest.raises(CalendarError, match="holidays must not be empty"):
+        arrangement_days({**ARRANGEMENT_2027, "holidays": []})
 
 
 # -- loaded arrangements ------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+"""How a request ends (``catalog_schemas/outcomes.yaml``): the outcomes of an answer, the grounds
+for withholding and the closures that are not an answer, each with its annual-report row.
+
+Their legal basis differs between versions of the Regulations, so it lives in the rule profiles
+(``outcomes:``, ``grounds:``, ``closures:`` in ``catalog_schemas/profiles/*.yaml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..catalogue.registry import SchemaError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    label: str
+    report_row: str
+    reasons: bool = False
+    grounds: bool = False
+
+
+@dataclass(frozen=True)
+class Ground:
+    code: str
+    label: str
+    row: str
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    outcomes: dict[str, Outcome]
+    grounds: dict[str, Ground]
+    closures: dict[str, Outcome]
+
+    def report_row(self, outcome: str, ground: str = "") -> str:
+        """The annual-report row, e.g. 三（三）4 for 不予公开 to protect a third party."""
+        found = self.outcomes.get(outcome) or self.closures[outcome]
+        if found.grounds and found.code == "not_disclosed" and ground:
+            return found.report_row + self.grounds[ground].row
+        return found.report_row
+
+
+def load_outcomes(root: str | Path) -> Outcomes:
+    path = Path(root) / "outcomes.yaml"
+    where = "catalog_schemas/outcomes.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        outcomes = {o["code"]: Outcome(**o) for o in data["outcomes"]}
+        grounds = {g["code"]: Ground(**g) for g in data["grounds"]}
+        closures = {code: Outcome(code=code, **fields) for code, fields in data["closures"].items()}
+    except FileNotFoundError:
+        raise SchemaError(f"{where}: 文件不存在 (file missing)") from None
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        raise SchemaError(f"{where}: 格式错误 (invalid): {exc!r}") from None
+    for o in outcomes.values():
+        if not o.report_row.startswith("三（"):
+            raise SchemaError(f"{where}: outcome {o.code}: report_row 必填")
+    return Outcomes(outcomes, grounds, closures)
