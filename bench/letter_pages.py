@@ -80,6 +80,48 @@ SAMPLES: dict[str, tuple[str, str | None, dict]] = {
         None,
         {"consulted_agency": "咸阳市财政局", "third_party": "咸阳市财政局"},
     ),
+    "fee-notice": (
+        "fee_notice",
+        None,
+        {
+            "fee_method": "按量计收",
+            "fee_amount": "700",
+            "fee_lines": "第1至30页，30页，不收费；第31至100页，70页×10元＝700元；合计700元",
+            "payment_method": "咸阳市非税收入管理局，开户行：中国工商银行咸阳分行，"
+            "账号：2704 0000 0000 0000 000；或到咸阳市民政局政务服务窗口缴纳",
+        },
+    ),
+    "excessive-reasons": (
+        "excessive_reasons",
+        None,
+        {"reasons_deadline": date(2026, 12, 11)},
+    ),
+    "later-date": (
+        "later_date",
+        None,
+        {
+            "due_on": date(2026, 12, 18),
+            "later_due_on": date(2027, 2, 26),
+            "reasons_given": "您于2026年12月3日说明了申请理由",
+        },
+    ),
+    "reply-registers": (
+        "reply",
+        "registers",
+        {
+            "description": "某公司的股东及出资情况",
+            "referral": "咸阳市市场监督管理局企业登记档案查询窗口（咸阳市秦都区渭阳西路1号），"
+            "或登录国家企业信用信息公示系统查询",
+        },
+    ),
+    "record-correction-reply": (
+        "record_correction_reply",
+        "record_corrected",
+        {
+            "description": "更正本人2025年度城乡低保审批记录中登记错误的家庭人口数",
+            "reasons": "经核对户籍登记材料，原记录中家庭人口数登记有误，已更正为4人。",
+        },
+    ),
 }
 
 
@@ -112,7 +154,7 @@ def build_samples(out: Path) -> list[Path]:
                 print(f"skipped {name}: no {kind} template", file=sys.stderr)
                 continue
             values = {**common_values(law), **extra}
-            if kind == "reply":
+            if kind in ("reply", "record_correction_reply"):
                 values["legal_basis"] = profile.legal_basis(variant)
             pdf = build_from_template(
                 templates[kind],

@@ -85,8 +85,10 @@ class FreshDatabases:
         if not self.schemas:
             return
         engine = models.get_engine(os.environ["DISCLOSURE_TEST_DATABASE_URL"])
-        with engine.begin() as conn:
-            for name in self.schemas:
+        # One transaction per schema: dropping dozens of schemas at once takes a lock per table
+        # and runs out of max_locks_per_transaction.
+        for name in self.schemas:
+            with engine.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
         engine.dispose()
 

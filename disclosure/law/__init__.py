@@ -64,7 +64,7 @@ class Law(Outcomes):
 
 def load_law(schemas_dir: str | Path) -> Law:
     """``outcomes.yaml`` and ``profiles/*.yaml`` under ``schemas_dir``. Every profile must give
-    the legal basis of every outcome, ground and closure, and no other; no two profiles may take
+    the legal basis of every outcome, ground, closure and record-correction answer, and no other; no two profiles may take
     effect on the same day. A problem raises ProfileError (or SchemaError for outcomes.yaml)
     naming the file and the key."""
     root = Path(schemas_dir)
@@ -74,12 +74,14 @@ def load_law(schemas_dir: str | Path) -> Law:
         "outcomes": set(table.outcomes),
         "grounds": set(table.grounds),
         "closures": set(table.closures),
+        "record_corrections": set(table.record_corrections),
     }
     for profile in profiles.values():
         given = {
             "outcomes": set(profile.outcome_articles),
             "grounds": set(profile.ground_articles),
             "closures": set(profile.closure_articles),
+            "record_corrections": set(profile.record_correction_articles),
         }
         for name, codes in expected.items():
             missing = sorted(codes - given[name])
@@ -102,4 +104,10 @@ def load_law(schemas_dir: str | Path) -> Law:
                 f"(two profiles take effect on the same day)"
             )
         seen[profile.effective_from] = profile
-    return Law(table.outcomes, table.grounds, table.closures, profiles)
+    return Law(
+        outcomes=table.outcomes,
+        grounds=table.grounds,
+        closures=table.closures,
+        record_corrections=table.record_corrections,
+        profiles=profiles,
+    )

@@ -29,6 +29,11 @@ STEPS: dict[str, str] = {
     "pause": "征求意见期间不计入答复期限",
     "transfer": "转送其他机关",
     "fee": "信息处理费",
+    # Art. 35 (2019): requests clearly excessive in number or frequency
+    "excessive": "申请数量、频次明显超过合理范围，要求申请人说明理由",
+    "later_date": "申请理由合理但无法按期答复，确定延迟答复的合理期限",
+    # the payment period of a fee notice; the time until payment does not count
+    "fee_payment": "缴纳信息处理费的期限，出具收费通知至缴费期间不计入答复期限",
 }
 # Steps every profile must give an article for; the others may be "" (these rules name none).
 REQUIRED_STEPS = frozenset({"answer", "extension", "correction", "pause"})
@@ -57,6 +62,9 @@ WORDING: dict[str, frozenset[str]] = {
     "agency_reply": frozenset({"deadline"}),  # how long another agency has to reply
     "agency_reply_open": frozenset(),  # the same, its receipt of the letter not yet known
     "agency_consequence": frozenset(),  # what its silence means
+    # the fee notice: by when to pay, that the time until payment does not count, and what
+    # follows non-payment
+    "fee_payment_rule": frozenset(),
 }
 
 # Every placeholder a text may take from the profile, with what it holds.
@@ -81,6 +89,7 @@ _TOP = (
     "outcomes",
     "grounds",
     "closures",
+    "record_corrections",
     "wording",
 )
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -110,6 +119,8 @@ class Profile:
     outcome_articles: Mapping[str, str]  # outcome code -> legal basis
     ground_articles: Mapping[str, str]  # withholding ground code -> legal basis
     closure_articles: Mapping[str, str]  # closure code -> legal basis, "" where none
+    # answer to a correction of records (outcomes.yaml record_corrections) -> legal basis
+    record_correction_articles: Mapping[str, str]
     wordings: Mapping[str, str] = field(repr=False)
     source: str = field(default="", compare=False)  # the file, for messages
 
@@ -140,9 +151,11 @@ class Profile:
         return self.articles["pause"]
 
     def outcome_article(self, code: str) -> str:
-        """The legal basis of an outcome or a closure."""
+        """The legal basis of an outcome, a closure or an answer to a correction of records."""
         if code in self.outcome_articles:
             return self.outcome_articles[code]
+        if code in self.record_correction_articles:
+            return self.record_correction_articles[code]
         return self.closure_articles[code]
 
     def ground_article(self, code: str) -> str:
@@ -267,6 +280,13 @@ def parse_profile(data: Any, where: str = "profile") -> Profile:
     outcomes = _texts(_mapping(data, "outcomes", where), "outcomes", where, None, empty_ok=False)
     grounds = _texts(_mapping(data, "grounds", where), "grounds", where, None, empty_ok=False)
     closures = _texts(_mapping(data, "closures", where), "closures", where, None)
+    record_corrections = _texts(
+        _mapping(data, "record_corrections", where),
+        "record_corrections",
+        where,
+        None,
+        empty_ok=False,
+    )
     wordings = _texts(_mapping(data, "wording", where), "wording", where, WORDING, empty_ok=False)
     profile = Profile(
         key=data["key"].strip(),
@@ -278,6 +298,7 @@ def parse_profile(data: Any, where: str = "profile") -> Profile:
         outcome_articles=outcomes,
         ground_articles=grounds,
         closure_articles=closures,
+        record_correction_articles=record_corrections,
         wordings=wordings,
         source=where,
     )

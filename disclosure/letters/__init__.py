@@ -1,5 +1,7 @@
 """Letters the agency sends (DOMAIN.md §4), as PDF: acknowledgement, correction notice,
-extension notice, third-party consultation and the reply, one variant per outcome.
+extension notice, third-party consultation, the reply (one variant per outcome), the Art. 35
+letters (asking for reasons, a later answer date), the fee notice and the answer to a correction
+of records (one variant per its outcome).
 
 - ``templates``: the wording as data (``catalog_schemas/letters/*.yaml``), checked on load,
   and :func:`~disclosure.letters.templates.render_text` to fill it in;
@@ -21,5 +23,7 @@ def includeme(config):
     rules = config.registry["request_rules"]
     directory = Path(s.get(settings, "schemas_dir")) / "letters"
     # A template with a missing or unknown placeholder stops start-up with a clear message.
-    config.registry["letter_templates"] = load_templates(directory, rules.outcomes.outcomes)
+    config.registry["letter_templates"] = load_templates(
+        directory, rules.outcomes.outcomes, rules.outcomes.record_corrections
+    )
     config.registry["letter_font"] = register_font(s.get(settings, "letters.font") or None)

@@ -300,6 +300,9 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+NATURAL_BREAK = "政府信息公开"
+
+
 def title_lines(title: str, font: str, size: float = TITLE_SIZE, width: float = 0) -> list[str]:
     """The title broken into lines of balanced length that each fit ``width`` (default: the
     type area): one line if it fits, else the fewest lines of (nearly) equal length, so the
@@ -313,6 +316,10 @@ def title_lines(title: str, font: str, size: float = TITLE_SIZE, width: float = 
 
     if fits(title) or len(title) < 2:
         return [title]
+    # A natural break first: the agency's name, then what the letter is (…局 / 政府信息公开…).
+    cut = title.find(NATURAL_BREAK)
+    if cut > 1 and len(title) - cut > 1 and fits(title[:cut]) and fits(title[cut:]):
+        return [title[:cut], title[cut:]]
     cannot_start = set(_rl_textsplit.ALL_CANNOT_START)
     for n in range(2, len(title) + 1):
         q, r = divmod(len(title), n)  # n lines of q or q + 1 characters, the longer first

@@ -58,18 +58,40 @@ def _last_event(req: DisclosureRequest, action: str) -> RequestEvent | None:
     return next((e for e in reversed(req.events) if e.action == action), None)
 
 
+# The letters that go with an action of the workflow, once the action is in the history (after
+# the correction notice and the consultations).
+_ACTION_LETTERS = {
+    "approve_extension": "extension",
+    "ask_excessive_reasons": "excessive_reasons",  # Art. 35
+    "set_later_date": "later_date",  # Art. 35
+    "fee_notice": "fee_notice",  # Art. 42
+}
+
+
 def available_letters(req: DisclosureRequest) -> list[tuple[str, str]]:
-    """(kind, variant) pairs the case's history supports now."""
+    """(kind, variant) pairs the case's history supports now. The answer is a reply (one
+    variant per outcome), or for a correction of records (``request_kind``) its own answer."""
     out = [("acknowledgement", DEFAULT_VARIANT)]
     if _last_event(req, "request_correction"):
         out.append(("correction", DEFAULT_VARIANT))
     for c in _open_consultations(req):  # one letter for each consultation under way
         out.append((_CONSULTATION_LETTER[c["reason"]], f"consultation-{c['id']}"))
-    if _last_event(req, "approve_extension"):
-        out.append(("extension", DEFAULT_VARIANT))
+    for action, kind in _ACTION_LETTERS.items():
+        if _last_event(req, action):
+            out.append((kind, DEFAULT_VARIANT))
     if req.outcome and _last_event(req, "answer"):
-        out.append(("reply", req.outcome))
+        out.append((answer_letter(req), req.outcome))
     return out
+
+
+def answer_letter(req: DisclosureRequest) -> str:
+    """The letter type that answers the case: the reply, or the answer to a correction of
+    records."""
+    return (
+        "record_correction_reply"
+        if getattr(req, "request_kind", "") == "record_correction"
+        else "reply"
+    )
 
 
 def letter_inputs(template: LetterTemplate, variant: str) -> list[LetterInput]:
@@ -170,12 +192,16 @@ def values_for(
         "reconsideration_body": reconsideration_body(org),
         "reasons": req.outcome_reasons or "",
     }
-    if req.outcome and req.outcome in ctx.law.outcomes:
+    if req.outcome and (
+        req.outcome in ctx.law.outcomes or req.outcome in ctx.law.record_corrections
+    ):
         values["legal_basis"] = profile.legal_basis(req.outcome, req.outcome_ground or "")
-    if req.outcome_ground:
-        ground = ctx.law.grounds[req.outcome_ground]
+    ground = ctx.law.grounds.get(req.outcome_ground) if req.outcome_ground else None
+    if ground is not None:  # (a ground no longer in outcomes.yaml gives none)
         values["ground_label"] = ground.label
         values["ground_article"] = profile.ground_article(ground.code)
+    values.update(_excessive_values(req, kind))
+    values.update(_fee_values(req))
     correction = _last_event(req, "request_correction")
     if correction is not None:
         values["correction_items"] = correction.reason
@@ -210,6 +236,49 @@ def values_for(
             law[key] = law[key] or law[f"{key}_open"]
     values.update({k: v for k, v in law.items() if v})  # the law is not officer input
     return values
+
+
+def _excessive_values(req: DisclosureRequest, kind: str) -> dict[str, Any]:
+    """Art. 35: when the applicant was asked for reasons and by when, what came back (or that
+    nothing came), and a later answer date set (with the due date it moved)."""
+    out: dict[str, Any] = {}
+    asked = _last_event(req, "ask_excessive_reasons")
+    if asked is not None:
+        out["reasons_asked_on"] = asked.on
+        deadline = (asked.changes or {}).get("reasons_deadline")
+        if deadline:
+            out["reasons_deadline"] = date.fromisoformat(deadline)
+    given = _last_event(req, "record_excessive_reasons")
+    if given is not None:
+        changes = given.changes or {}
+        if changes.get("reasons_received"):
+            on = changes.get("reasons_received_on")
+            day = format_date(date.fromisoformat(on)) if on else format_date(given.on)
+            out["reasons_given"] = f"您于{day}说明了申请理由"
+        elif out.get("reasons_deadline"):
+            out["reasons_given"] = f"您未在{format_date(out['reasons_deadline'])}前说明申请理由"
+        else:
+            out["reasons_given"] = "您未在规定期限内说明申请理由"
+    later = _last_event(req, "set_later_date")
+    if later is not None and kind == "later_date":
+        changes = later.changes or {}
+        out["later_due_on"] = date.fromisoformat(changes["later_due_on"])
+        if changes.get("statutory_due_on"):  # the due date before it (the letter's {due_on})
+            out["due_on"] = date.fromisoformat(changes["statutory_due_on"])
+    return out
+
+
+def _fee_values(req: DisclosureRequest) -> dict[str, Any]:
+    """The fee notice (Art. 42): method, amount and the breakdown recorded with it."""
+    notice = _last_event(req, "fee_notice")
+    if notice is None:
+        return {}
+    changes = notice.changes or {}
+    return {
+        "fee_method": changes.get("fee_method", ""),
+        "fee_amount": str(changes.get("fee_amount", "")),
+        "fee_lines": str(changes.get("fee_lines", "")),
+    }
 
 
 # The letter for a consultation, by whom it asks (disclosure.requests.workflow.consultations).

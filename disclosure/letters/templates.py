@@ -26,8 +26,9 @@ stand for literal braces)::
         remedy: "如对本告知不服，…"
     closing: "特此告知。"
 
-The other letter types have ``body`` (and optionally ``remedy``) at the top level instead of
-``variants``. Each letter type has its allowed placeholders (:data:`ALLOWED_PLACEHOLDERS`) and
+The answer to a correction of records (``record_correction_reply``) has ``variants`` too, one per
+code of ``record_corrections`` in outcomes.yaml (:data:`OUTCOME_LETTERS`). The other letter
+types have ``body`` (and optionally ``remedy`` and ``inputs``) at the top level instead. Each letter type has its allowed placeholders (:data:`ALLOWED_PLACEHOLDERS`) and
 the ones it must use (:data:`REQUIRED_PLACEHOLDERS`). The law is never written into a template:
 articles, day counts and the sentences of the rules come from the case's rule profile
 (``{regulations}``, ``{article_answer}``, ``{answer_days}``, ``{pause_rule}`` …, see
@@ -39,7 +40,7 @@ when the officer must give reasons, and ``{ground_label}`` when information is w
 ground.
 
 Officer input (:data:`OFFICER_INPUTS`: ``access_route``, ``referral``, ``previous_reply``,
-``reasons``) never has a default: a variant lists under ``inputs`` each one it uses, with the
+``reasons``, ``payment_method``) never has a default: a variant lists under ``inputs`` each one it uses, with the
 label the case page shows, and issuing refuses a letter whose inputs are blank. A variant that
 uses one without declaring it is refused when the file is loaded.
 
@@ -71,8 +72,15 @@ LETTER_TYPES: dict[str, str] = {
     "third_party": "征求第三方意见书",
     "agency_consultation": "征求其他机关意见函",
     "reply": "政府信息公开申请答复书",
+    "excessive_reasons": "要求说明申请理由通知书",  # Art. 35: asking the applicant for reasons
+    "later_date": "延迟答复告知书",  # Art. 35: a reasonable later answer date
+    "fee_notice": "信息处理费收费通知",  # Art. 42, 国办函〔2020〕109号
+    "record_correction_reply": "更正申请答复书",  # Art. 41: the answer to a correction of records
 }
-DEFAULT_VARIANT = "default"  # the one variant of every letter type except ``reply``
+# Letter types with one variant per outcome code: the reply (outcomes.yaml ``outcomes``) and the
+# answer to a correction of records (``record_corrections``).
+OUTCOME_LETTERS = frozenset({"reply", "record_correction_reply"})
+DEFAULT_VARIANT = "default"  # the one variant of every other letter type
 # Letters that go to a party consulted (Art. 32 a third party, Art. 34 another agency): one per
 # consultation of the case, which the variant names, ``consultation-<id>`` (see
 # :class:`ConsultationVariants`).
@@ -108,6 +116,14 @@ PLACEHOLDERS: dict[str, str] = {
     "access_route": "获取信息的方式、途径（或受理渠道、办理方式，按答复情形）",
     "referral": "负责公开该信息的机关名称及联系方式",
     "previous_reply": "此前答复的文号和日期",
+    "reasons_deadline": "申请人说明理由的期限届满之日（date）",
+    "reasons_asked_on": "要求申请人说明理由之日（date）",
+    "reasons_given": "申请人说明理由的情况（说明了理由的日期，或未在期限内说明）",
+    "later_due_on": "确定的延迟答复的合理期限（date）",
+    "fee_method": "信息处理费的计收方式（按件计收或按量计收）",
+    "fee_amount": "信息处理费金额（元）",
+    "fee_lines": "信息处理费的计算明细（列表，每项一段）",
+    "payment_method": "缴纳方式（收款单位和账户，或缴费地点、网址）",
     **LAW_PLACEHOLDERS,  # from the case's rule profile: {regulations}, {article_answer} …
 }
 
@@ -145,7 +161,14 @@ ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
         "access_route",
         "referral",
         "previous_reply",
+        "reasons_asked_on",
+        "reasons_given",
     },
+    "excessive_reasons": _COMMON | {"reasons_deadline", "document_number"},
+    "later_date": _COMMON | {"due_on", "later_due_on", "reasons_given"},
+    "fee_notice": _COMMON | {"fee_method", "fee_amount", "fee_lines", "payment_method"},
+    "record_correction_reply": _COMMON
+    | {"reasons", "legal_basis", "reconsideration_body", "referral"},
 }
 REQUIRED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "acknowledgement": frozenset({"applicant", "received_on", "tracking_number", "due_on"}),
@@ -162,6 +185,26 @@ REQUIRED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "reply": frozenset(
         {"applicant", "received_on", "tracking_number", "description", "reconsideration_body"}
     ),
+    "excessive_reasons": frozenset(
+        {"applicant", "received_on", "description", "reasons_deadline", "article_excessive"}
+    ),
+    "later_date": frozenset(
+        {"applicant", "received_on", "due_on", "later_due_on", "article_later_date"}
+    ),
+    "fee_notice": frozenset(
+        {
+            "applicant",
+            "received_on",
+            "fee_method",
+            "fee_amount",
+            "fee_lines",
+            "payment_method",
+            "fee_payment_rule",
+        }
+    ),
+    "record_correction_reply": frozenset(
+        {"applicant", "received_on", "tracking_number", "description", "reconsideration_body"}
+    ),
 }
 assert all(REQUIRED_PLACEHOLDERS[k] <= ALLOWED_PLACEHOLDERS[k] for k in LETTER_TYPES)
 assert all(ALLOWED_PLACEHOLDERS[k] <= PLACEHOLDERS.keys() for k in LETTER_TYPES)
@@ -169,7 +212,9 @@ assert all(ALLOWED_PLACEHOLDERS[k] <= PLACEHOLDERS.keys() for k in LETTER_TYPES)
 # What the officer types in when issuing a letter; a variant that uses one must declare it under
 # ``inputs`` (with its label), and issuing refuses a blank one. ``reasons`` starts from the
 # reasons recorded with the answer; the others have no value until the officer gives one.
-OFFICER_INPUTS = frozenset({"access_route", "referral", "previous_reply", "reasons"})
+OFFICER_INPUTS = frozenset(
+    {"access_route", "referral", "previous_reply", "reasons", "payment_method"}
+)
 # Used in a letter text, these need an ``inputs`` entry (``reasons`` may come from the case).
 _INPUT_ONLY = OFFICER_INPUTS - {"reasons"}
 
@@ -254,7 +299,7 @@ class LetterTemplate:
     def fields(self, variant: str) -> list[tuple[str, str]]:
         """(field path, text) for every text field of one variant, in letter order."""
         v = self.variants[variant]
-        prefix = f"variants.{variant}." if self.key == "reply" else ""
+        prefix = f"variants.{variant}." if self.key in OUTCOME_LETTERS else ""
         return [
             (f"{prefix}title" if v.title else "title", v.title or self.title),
             ("addressee", self.addressee),
@@ -424,12 +469,15 @@ def parse_template(
     outcomes: Iterable[str] | Mapping[str, Any] = (),
     *,
     key: str | None = None,
+    record_corrections: Iterable[str] | Mapping[str, Any] | None = None,
 ) -> LetterTemplate:
     """Check one template file's data; ``where`` names the file in messages.
 
     ``outcomes``: the outcome codes, or a mapping code → outcome (an object or mapping with
     ``reasons`` and ``grounds``) to check the officer's reasons and the ground are used too.
     ``key``: the letter type the file must define (its file name).
+    ``record_corrections``: the same for the answers to a correction of records
+    (``record_correction_reply``); None: its variants are checked, but not against the codes.
     """
     if not isinstance(data, dict):
         raise LetterTemplateError(f"{where}: 顶层必须是映射 (top level must be a mapping)")
@@ -445,10 +493,10 @@ def parse_template(
     if key is not None and kind != key:
         raise LetterTemplateError(f"{where}: key: 应为 {key!r} (must match the file name)")
 
-    if kind == "reply":
+    if kind in OUTCOME_LETTERS:
         if "body" in data or "remedy" in data:
             raise LetterTemplateError(
-                f"{where}: body: 答复书的正文和救济途径写在 variants 下 (reply: put body and "
+                f"{where}: body: 答复书的正文和救济途径写在 variants 下 ({kind}: put body and "
                 f"remedy under variants)"
             )
         raw = data.get("variants")
@@ -458,7 +506,8 @@ def parse_template(
     else:
         if "variants" in data:
             raise LetterTemplateError(
-                f"{where}: variants: 只有答复书（reply）有多种情形 (only reply has variants)"
+                f"{where}: variants: 只有答复书有多种情形 (only "
+                f"{' and '.join(sorted(OUTCOME_LETTERS))} have variants)"
             )
         variants = {
             DEFAULT_VARIANT: Variant(
@@ -484,6 +533,12 @@ def parse_template(
     _check_placeholders(template, where)
     if kind == "reply":
         _check_variants(template, where, outcomes)
+    elif kind in OUTCOME_LETTERS:
+        _check_variants(
+            template,
+            where,
+            record_corrections if record_corrections is not None else list(template.variants),
+        )
     return template
 
 
@@ -515,7 +570,7 @@ def _check_placeholders(template: LetterTemplate, where: str) -> None:
         _check_inputs(template, variant, where)
         missing = sorted(REQUIRED_PLACEHOLDERS[template.key] - template.placeholders(variant))
         if missing:
-            field = f"variants.{variant}" if template.key == "reply" else "body"
+            field = f"variants.{variant}" if template.key in OUTCOME_LETTERS else "body"
             raise LetterTemplateError(
                 f"{where}: {field}: {{{missing[0]}}}: 缺少必需的占位符 (required placeholder "
                 f"missing: a {template.key} letter must use "
@@ -526,7 +581,7 @@ def _check_placeholders(template: LetterTemplate, where: str) -> None:
 def _check_inputs(template: LetterTemplate, variant: str, where: str) -> None:
     """Every officer input a variant uses is declared (so it is asked for and required), and
     every declared one is used."""
-    field = f"variants.{variant}.inputs" if template.key == "reply" else "inputs"
+    field = f"variants.{variant}.inputs" if template.key in OUTCOME_LETTERS else "inputs"
     used = template.placeholders(variant)
     declared = {i.name for i in template.inputs(variant)}
     for name in sorted(declared - used):
@@ -582,15 +637,21 @@ def _check_variants(
 
 
 def load_templates(
-    directory: str | Path, outcomes: Iterable[str] | Mapping[str, Any]
+    directory: str | Path,
+    outcomes: Iterable[str] | Mapping[str, Any],
+    record_corrections: Iterable[str] | Mapping[str, Any] | None = None,
 ) -> dict[str, LetterTemplate]:
     """Load and check ``<directory>/<key>.yaml`` for every letter type.
 
     ``outcomes``: the outcome codes the reply must have a variant for, or the outcomes
     themselves (``load_law(...).outcomes``) to check their reasons and grounds are used too.
+    ``record_corrections``: the same for the answer to a correction of records
+    (``load_law(...).record_corrections``; None: not checked against the codes).
     """
     directory = Path(directory)
     codes = outcomes if isinstance(outcomes, Mapping) else list(outcomes)
+    if record_corrections is not None and not isinstance(record_corrections, Mapping):
+        record_corrections = list(record_corrections)
     templates: dict[str, LetterTemplate] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.stem not in LETTER_TYPES:
@@ -607,7 +668,9 @@ def load_templates(
             raise LetterTemplateError(f"{where}: 文件不存在 (file missing)") from None
         except yaml.YAMLError as exc:
             raise LetterTemplateError(f"{where}: YAML 格式错误 (invalid YAML): {exc}") from None
-        templates[kind] = parse_template(data, where, codes, key=kind)
+        templates[kind] = parse_template(
+            data, where, codes, key=kind, record_corrections=record_corrections
+        )
     return templates
 
 

@@ -48,6 +48,12 @@ STATUS_LABELS = {
     RequestStatus.CLOSED: "已办结",
 }
 
+# What an application asks for (DisclosureRequest.request_kind).
+REQUEST_KINDS = {
+    "disclosure": "政府信息公开申请",
+    "record_correction": "政府信息更正申请",  # Art. 41: correct a record about the applicant
+}
+
 OPEN_STATUSES = (
     RequestStatus.RECEIVED,
     RequestStatus.ACCEPTED,
@@ -68,6 +74,11 @@ class DisclosureRequest(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.RECEIVED, index=True)
     profile: Mapped[str] = mapped_column(String(20), default="ogi-2019")
+    # what is asked: disclosure (政府信息公开申请) or record_correction (更正申请, Art. 41: correct
+    # a record the agency holds about the applicant); see REQUEST_KINDS
+    request_kind: Mapped[str] = mapped_column(
+        String(20), default="disclosure", server_default="disclosure"
+    )
     channel: Mapped[str] = mapped_column(String(20), default="online")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -105,6 +116,17 @@ class DisclosureRequest(Base):
     report_row: Mapped[str] = mapped_column(String(20), default="")
     answered_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # The information-processing fee (Art. 42; 国办函〔2020〕109号), from the fee notice on:
+    # method count | volume (one, never both), quantity (the request's ordinal in the month, or
+    # its pages), amount in yuan; the notice's issue and the applicant's receipt of it (the
+    # payment period runs from the next day); payment. Totals: requests.fees.fee_totals.
+    fee_method: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    fee_quantity: Mapped[int | None] = mapped_column(Integer)
+    fee_amount: Mapped[int | None] = mapped_column(Integer)
+    fee_notice_on: Mapped[date | None] = mapped_column(Date)
+    fee_notice_received_on: Mapped[date | None] = mapped_column(Date)
+    fee_paid_on: Mapped[date | None] = mapped_column(Date)
+    fee_paid_amount: Mapped[int | None] = mapped_column(Integer)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -121,6 +143,11 @@ class DisclosureRequest(Base):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def request_kind_label(self) -> str:
+        """政府信息公开申请 or 政府信息更正申请 (REQUEST_KINDS)."""
+        return REQUEST_KINDS.get(self.request_kind or "disclosure", self.request_kind)
 
 
 class RequestEvent(Base):

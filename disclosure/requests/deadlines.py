@@ -26,7 +26,14 @@ holds, and in setting no cap on a consultation):
   ignored (a new one may be granted on the new clock). One decided after the due date (which
   happens when a fact recorded later, such as the real day a consultation was answered, moves
   the due date earlier) extends nothing: the result says so (``extension_late``), and the case
-  was overdue from that due date.
+  was overdue from that due date;
+- a ``fee`` (a fee notice, 国办函〔2020〕109号; cited: the profile's ``fee_payment`` step)
+  excludes every working day d with start < d <= the day the fee was paid; unpaid, up to the
+  end of the payment period (``fee_payment_days`` from the applicant's receipt of the notice,
+  ``received``; until that is recorded, from its issue), like a consultation's cap;
+- a ``later_date`` (Art. 35: reasons reasonable, but the answer cannot be given in time; cited:
+  the profile's ``later_date`` step) sets the due date to its ``end`` when decided on the
+  current clock, no later than the due date it moves, and later than it.
 """
 
 from __future__ import annotations
@@ -39,13 +46,23 @@ from typing import Any
 from ..calendar.workdays import ONE_DAY, STATUTORY, WEEKEND, WORKDAY, WorkingCalendar
 from ..law import Profile
 
-EVENT_KINDS = ("restart", "pause", "extension")
-_EVENT_LABELS = {"restart": "重新计算", "pause": "征求意见", "extension": "延期"}
+EVENT_KINDS = ("restart", "pause", "extension", "fee", "later_date")
+_EVENT_LABELS = {
+    "restart": "重新计算",
+    "pause": "征求意见",
+    "extension": "延期",
+    "fee": "缴纳信息处理费",
+    "later_date": "延迟答复",
+}
+# Kinds that carry an ``end``: a pause and a fee (the day it ended), a later date (the date set).
+_WITH_END = ("pause", "fee", "later_date")
 # What an event's ``reason`` may be, by kind ("" = the default: a correction, a consultation).
 REASONS = {
     "restart": ("", "correction", "transfer"),
     "pause": ("", "third_party", "other_agency"),
     "extension": ("",),
+    "fee": ("",),
+    "later_date": ("",),
 }
 # Who is consulted, by pause reason, as the trail names them.
 PARTIES = {"third_party": "第三方", "other_agency": "其他机关", "": "第三方或有关机关"}
@@ -82,6 +99,10 @@ class ClockEvent:
     day the answer arrived, None while waiting (Art. 32/34); ``reason`` = who is consulted
     (third_party | other_agency); ``note`` = the party's name (officer trail only).
     ``extension``: ``start`` = the day it was decided; ``days`` = working days granted.
+    ``fee``: ``start`` = the day the fee notice was issued (the clock stops after this day);
+    ``received`` = the day the applicant received it (the payment period runs from the next
+    day); ``end`` = the day the fee was paid, None while unpaid; ``note`` = method and amount.
+    ``later_date``: ``start`` = the day it was decided (Art. 35); ``end`` = the answer date set.
     ``note`` on a restart without a reason replaces its default wording in the trail.
     """
 
@@ -101,8 +122,14 @@ class ClockEvent:
         label = _EVENT_LABELS[self.kind]
         if not _is_date(self.start) or (self.end is not None and not _is_date(self.end)):
             raise DeadlineError(f"{label}：日期无效")
-        if self.kind != "pause" and self.end is not None:
+        if self.kind not in _WITH_END and self.end is not None:
             raise DeadlineError(f"{label}：不应有结束日期")
+        if self.kind == "later_date" and (self.end is None or self.end <= self.start):
+            raise DeadlineError(f"延迟答复：确定的答复期限应晚于决定之日 {self.start}")
+        if self.kind == "fee" and self.end is not None and self.end < self.start:
+            raise DeadlineError(
+                f"缴纳信息处理费：缴费日期 {self.end} 早于出具收费通知之日 {self.start}"
+            )
         if self.kind != "extension" and self.days is not None:
             raise DeadlineError(f"{label}：不应有天数")
         if self.kind == "pause" and self.end is not None and self.end < self.start:
@@ -110,13 +137,16 @@ class ClockEvent:
         if self.reason not in REASONS[self.kind]:
             raise DeadlineError(f"{label}：未知的原因 {self.reason!r}")
         if self.received is not None:
-            if self.kind != "pause" or not _is_date(self.received):
+            if self.kind == "fee":
+                if not _is_date(self.received) or self.received < self.start:
+                    raise DeadlineError("缴纳信息处理费：申请人收到收费通知的日期无效")
+            elif self.kind != "pause" or not _is_date(self.received):
                 raise DeadlineError(f"{label}：对方收到日期无效")
-            if self.received < self.start:
+            elif self.received < self.start:
                 raise DeadlineError(
                     f"征求意见：对方收到日期 {self.received} 早于发函日期 {self.start}"
                 )
-            if self.end is not None and self.end < self.received:
+            elif self.end is not None and self.end < self.received:
                 raise DeadlineError(
                     f"征求意见：收到答复日期 {self.end} 早于对方收到日期 {self.received}"
                 )
@@ -132,7 +162,8 @@ class TrailStep:
     only) is the plain sentence the applicant sees."""
 
     kind: str  # receipt, correction_notice, restart, pause, pause_ignored, pause_late,
-    # extension, extension_ignored, holiday, makeup_workday, weekends, provisional, due
+    # extension, extension_ignored, fee, fee_ignored, fee_late, later_date, later_date_ignored,
+    # holiday, makeup_workday, weekends, provisional, due
     date: date | None
     text: str
     article: str = ""
@@ -346,6 +377,19 @@ def compute_due(
             cap = calendar.add_working_days(base, profile.consultation_days).date
             end = cap if p.end is None else min(p.end, cap)
         windows.append(_Pause(p, end, cap, base, _working_days(calendar, p.start, end)))
+    # A fee (国办函〔2020〕109号): from the notice until payment does not count; unpaid, to the
+    # end of the payment period (from the applicant's receipt of the notice, or until that is
+    # recorded from its issue); paid, to the day of payment.
+    fees = sorted((e for e in events if e.kind == "fee"), key=lambda e: e.start)
+    for f in fees:
+        if f.start < clock_start:
+            continue
+        base = f.received or f.start
+        cap = None
+        if profile.fee_payment_days is not None:
+            cap = calendar.add_working_days(base, profile.fee_payment_days).date
+        end = f.end or cap or f.start
+        windows.append(_Pause(f, end, cap, base, _working_days(calendar, f.start, end)))
     excluded = {d for w in windows for d in w.days}
 
     due = _count(calendar, clock_start, profile.answer_days, excluded)
@@ -358,6 +402,15 @@ def compute_due(
         total += extension.days
         due = _count(calendar, clock_start, total, excluded)
     paused_days = sum(1 for d in excluded if d <= due)
+    # Art. 35: a reasonable later answer date, decided no later than the due date it moves and
+    # later than it; the latest decision on the current clock counts.
+    later_dates = sorted((e for e in events if e.kind == "later_date"), key=lambda e: e.start)
+    set_date = next((x for x in reversed(later_dates) if x.start >= clock_start), None)
+    statutory_due = due
+    if set_date is not None and set_date.end is not None and set_date.start <= due < set_date.end:
+        due = set_date.end
+    else:
+        set_date = None
 
     correction_due_on = None
     if profile.correction_notice_days is not None:
@@ -370,7 +423,9 @@ def compute_due(
         spans.append((received_on, correction_due_on))
     missing = _missing_years(calendar, spans)
     provisional = bool(missing)
-    awaiting = any(w.event.end is None and w.event.start < due for w in windows)
+    awaiting = any(
+        w.event.kind == "pause" and w.event.end is None and w.event.start < due for w in windows
+    )
 
     # -- the trail ---------------------------------------------------------------------------
     head = [
@@ -433,8 +488,22 @@ def compute_due(
                     profile.pause_article,
                 )
             )
+    for f in fees:
+        if f.start < clock_start:
+            middle.append(
+                TrailStep(
+                    "fee_ignored",
+                    f.start,
+                    f"{f.start} 出具收费通知早于 {clock_start} 重新计算，该期间不予扣除",
+                    profile.article("fee_payment"),
+                )
+            )
     for w in windows:
-        middle.append(_pause_step(w, due, profile))
+        middle.append(
+            _fee_step(w, due, profile) if w.event.kind == "fee" else _pause_step(w, due, profile)
+        )
+    for x in later_dates:
+        middle.append(_later_date_step(x, x is set_date, clock_start, statutory_due, profile))
     for x in extensions:
         assert x.days is not None
         if x is late_extension:
@@ -483,22 +552,31 @@ def compute_due(
         detail.append(f"{profile.answer_days} 个工作日加延长 {extension.days} 个工作日")
     if paused_days:
         overlap = sum(len(w.days) for w in windows if w.event.start < due) != paused_days
+        counted = {w.event.kind for w in windows if any(d <= statutory_due for d in w.days)}
+        what = "、".join(
+            name
+            for kind, name in (("pause", "征求意见"), ("fee", "缴纳信息处理费"))
+            if kind in counted
+        )
         detail.append(
-            f"已扣除征求意见期间 {paused_days} 个工作日"
+            f"已扣除{what or '征求意见'}期间 {paused_days} 个工作日"
             + ("（重叠部分只扣除一次）" if overlap else "")
         )
     articles = [profile.answer_article]
     if extension is not None and profile.extension_article not in articles:
         articles.append(profile.extension_article)
+    if set_date is not None and profile.article("later_date") not in articles:
+        articles.append(profile.article("later_date"))
     mark = "（暂定）" if provisional else ""
     late = "；其后批准的延期晚于该日，已逾期" if late_extension is not None else ""
+    counted_to = f"第{total}个工作日为 {statutory_due}"
+    if set_date is not None:
+        counted_to += f"，确定延迟答复的合理期限为 {due}"
     tail.append(
         TrailStep(
             "due",
             due,
-            f"第{total}个工作日为 {due}{mark}"
-            + (f"（{'；'.join(detail)}）" if detail else "")
-            + late,
+            f"{counted_to}{mark}" + (f"（{'；'.join(detail)}）" if detail else "") + late,
             "、".join(articles),
             public_text=f"答复期限至{_zh(due)}{mark}。",
         )
@@ -514,6 +592,81 @@ def compute_due(
         awaiting_consultation=awaiting,
         extension_late=late_extension is not None,
     )
+
+
+def _fee_step(w: _Pause, due: date, profile: Profile) -> TrailStep:
+    """A fee notice: the time from the notice until payment does not count (国办函〔2020〕109号);
+    the applicant pays within the profile's period from the day after receiving the notice."""
+    p, article, limit = w.event, profile.article("fee_payment"), profile.fee_payment_days
+    sent = f"{p.start} 出具收费通知" + (f"（{p.note}）" if p.note else "")
+    if p.received is not None:
+        sent += f"，申请人 {p.received} 收到"
+    rule = "自出具收费通知之日起至缴纳费用之日止的期间不计算在答复期限内"
+    if p.start >= due:
+        return TrailStep(
+            "fee_late", p.start, f"{sent}，答复期限已于 {due} 届满，不影响期限", article, end=w.end
+        )
+    first = p.start + ONE_DAY
+    if p.end is not None and w.end < first:
+        return TrailStep("fee", p.start, f"{sent}，当日缴纳费用，不影响期限", article, end=w.end)
+    if p.end is not None:
+        text = (
+            f"{sent}，{p.end} 缴纳费用；{rule}，{_span(first, w.end)} 共 {len(w.days)} 个工作日"
+            f"不计算在内（{article}）"
+        )
+        public = (
+            f"本机关出具收费通知后，至您缴纳费用之日止，{_zh_span(first, w.end)}期间"
+            f"（共{len(w.days)}个工作日）不计算在答复期限内。"
+        )
+    elif p.received is not None and w.cap is not None:
+        text = (
+            f"{sent}，尚未缴费；申请人应自收到之日的次日起 {limit} 个工作日内（至 {w.cap}）缴纳；"
+            f"{rule}，暂按缴费期限届满之日计算，缴费后据实计算（{article}）"
+        )
+        public = (
+            f"本机关已出具收费通知，请于{_zh(w.cap)}前缴纳信息处理费；自出具收费通知之日起至"
+            "您缴纳费用之日止的期间不计算在答复期限内，缴费后据实计算。"
+        )
+    else:
+        text = (
+            f"{sent}，尚未缴费；申请人收到收费通知的日期未登记，缴费期限为自收到之日的次日起"
+            f" {limit} 个工作日；{rule}，暂自出具之日起按 {limit} 个工作日计算"
+            + (f"（至 {w.cap}）" if w.cap else "")
+            + f"，登记收到日期或缴费后重新计算（{article}）"
+        )
+        public = (
+            f"本机关已出具收费通知，请自收到通知之日的次日起{limit}个工作日内缴纳信息处理费；"
+            "自出具收费通知之日起至您缴纳费用之日止的期间不计算在答复期限内。"
+        )
+    return TrailStep("fee", p.start, text, article, end=w.end, public_text=public)
+
+
+def _later_date_step(
+    x: ClockEvent, applied: bool, clock_start: date, due: date, profile: Profile
+) -> TrailStep:
+    """Art. 35: the applicant's reasons are reasonable but the answer cannot be given in time;
+    a reasonable later date is set and told to the applicant. ``due``: the due date as the
+    rules count it, without the later date."""
+    article = profile.article("later_date")
+    cited = f"（{article}）" if article else ""
+    said = f"{x.start} 确定延迟答复的合理期限至 {x.end}"
+    if applied:
+        return TrailStep(
+            "later_date",
+            x.start,
+            f"{said}：申请数量、频次明显超过合理范围，申请理由合理，但无法在答复期限内答复{cited}",
+            article,
+            end=x.end,
+            public_text=f"您申请公开政府信息的数量、频次明显超过合理范围，经审查您说明的理由，"
+            f"本机关确定延迟答复的合理期限至{_zh(x.end)}。",
+        )
+    if x.start < clock_start:
+        why = f"早于 {clock_start} 重新计算，不再适用"
+    elif x.start > due:
+        why = f"晚于答复期限 {due}，不能延迟，已逾期"
+    else:
+        why = f"不晚于按规定计算的答复期限 {due}，仍以该日为准"
+    return TrailStep("later_date_ignored", x.start, f"{said}，{why}{cited}", article, end=x.end)
 
 
 def _pause_step(w: _Pause, due: date, profile: Profile) -> TrailStep:

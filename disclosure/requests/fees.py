@@ -13,6 +13,9 @@ One request is charged by ONE method, never both:
   page, 101–200 at 20, the rest at 40.
 
 ``python -m disclosure.requests.fees [fees.yaml]`` prints the boundary table.
+
+:func:`fee_totals` (the one function here that reads the database) sums the fees charged and
+collected per organisation and calendar year, for section 六 of the annual report.
 """
 
 from __future__ import annotations
@@ -334,6 +337,74 @@ def monthly_ordinal(previous_requests_this_month: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise FeeError(f"本月已有申请数应为非负整数 (must be a non-negative integer)：{value!r}")
     return value + 1
+
+
+# -- totals for the annual report ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeeTotals:
+    """One organisation's fees in one calendar year (annual report, section 六)."""
+
+    organisation_id: int
+    notices: int = 0  # fee notices issued in the year (cases charged)
+    charged: int = 0  # yuan: the amounts of those notices
+    paid: int = 0  # cases whose fee was paid in the year
+    collected: int = 0  # yuan paid in the year
+    unpaid: int = 0  # cases closed in the year as not paid in time (三（六）2)
+
+    def __add__(self, other: FeeTotals) -> FeeTotals:
+        return FeeTotals(
+            self.organisation_id,
+            self.notices + other.notices,
+            self.charged + other.charged,
+            self.paid + other.paid,
+            self.collected + other.collected,
+            self.unpaid + other.unpaid,
+        )
+
+
+def fee_totals(db: Any, organisation_ids: Any, year: int) -> list[FeeTotals]:
+    """Per organisation (in the order given; those with no fee activity in ``year`` left out):
+    the notices issued and the amount charged (by the notice's date), the payments and the
+    amount collected (by the payment's date), and the cases closed as unpaid (by closing date).
+    """
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from ..models import DisclosureRequest as R
+
+    ids = list(organisation_ids)
+    if not ids:
+        return []
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    found: dict[int, dict[str, int]] = {i: {} for i in ids}
+    queries = {
+        ("notices", "charged"): (R.fee_notice_on, func.coalesce(func.sum(R.fee_amount), 0)),
+        ("paid", "collected"): (R.fee_paid_on, func.coalesce(func.sum(R.fee_paid_amount), 0)),
+    }
+    for (count, total), (day, amount) in queries.items():
+        rows = db.execute(
+            select(R.organisation_id, func.count(R.id), amount)
+            .where(R.organisation_id.in_(ids), day >= first, day <= last)
+            .group_by(R.organisation_id)
+        )
+        for org, n, yuan in rows:
+            found[org].update({count: int(n), total: int(yuan)})
+    rows = db.execute(
+        select(R.organisation_id, func.count(R.id))
+        .where(
+            R.organisation_id.in_(ids),
+            R.outcome == "unpaid",
+            R.closed_on >= first,
+            R.closed_on <= last,
+        )
+        .group_by(R.organisation_id)
+    )
+    for org, n in rows:
+        found[org]["unpaid"] = int(n)
+    return [FeeTotals(i, **found[i]) for i in ids if found[i]]
 
 
 # -- the boundary table ---------------------------------------------------------------------------

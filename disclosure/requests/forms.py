@@ -14,6 +14,7 @@ from .intake import (
     DELIVERY_CHANNELS,
     DELIVERY_FORMS,
     ID_TYPES,
+    REQUEST_KINDS,
     ApplicationSchema,
 )
 
@@ -48,6 +49,9 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         "organisation": deform.widget.SelectWidget(
             values=[(o.code, "　" * d + o.name) for o, d in orgs.walk()]
         ),
+        "request_kind": deform.widget.RadioChoiceWidget(
+            values=list(REQUEST_KINDS.items()), inline=True
+        ),
         "description": deform.widget.TextAreaWidget(rows=5),
         "delivery_form": deform.widget.RadioChoiceWidget(
             values=list(DELIVERY_FORMS.items()), inline=True
@@ -62,7 +66,9 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         "credit_code": "法人或者其他组织填写",
         "legal_representative": "法人或者其他组织填写",
         "contact_person": "法人或者其他组织填写",
-        "description": "请写明所需政府信息的名称、文号或者便于查询的其他特征性描述",
+        "request_kind": "要求更正本机关提供的与您自身相关的不准确的政府信息记录的，请选择更正申请",
+        "description": "请写明所需政府信息的名称、文号或者便于查询的其他特征性描述；更正申请请写明"
+        "需要更正的记录、不准确之处和应更正的内容，并提供证据",
         "consent": "我同意本机关为办理本申请处理上述个人信息；证件号码、电话和地址不会公开。",
     }
     for node in schema.children:
@@ -71,6 +77,7 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         if node.name in descriptions:
             node.description = descriptions[node.name]
     schema["applicant_type"].default = "person"
+    schema["request_kind"].default = "disclosure"
     schema["id_type"].default = "resident_id"
     schema["delivery_form"].default = "electronic"
     schema["delivery_channel"].default = "email"

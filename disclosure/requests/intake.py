@@ -10,7 +10,7 @@ import colander
 
 from ..catalogue.forms import clean_text, strip_blank
 from ..models import DisclosureRequest, Organisation
-from ..models.requests import RequestStatus
+from ..models.requests import REQUEST_KINDS, RequestStatus
 from .identity import credit_code_problem, resident_id_problem
 from .tokens import hash_access_code, new_access_code, new_tracking_number
 
@@ -108,6 +108,8 @@ class ApplicationSchema(colander.MappingSchema):
         self.add(
             _choice("organisation", "受理机关", {code: o.name for code, o in organisations.items()})
         )
+        # a disclosure request, or a correction of records about the applicant (Art. 41)
+        self.add(_choice("request_kind", "申请类型", REQUEST_KINDS, missing="disclosure"))
         self.add(_text("description", "所需信息的内容描述", max_length=5000))
         self.add(_text("document_number", "文号", required=False, max_length=100))
         self.add(_text("index_number", "索引号", required=False, max_length=40))
@@ -214,6 +216,7 @@ def new_request(
             "delivery_channel",
         )
     }
+    fields["request_kind"] = data.get("request_kind") or "disclosure"
     fields["id_number"] = fields["id_number"].upper()
     fields["credit_code"] = fields["credit_code"].upper()
     request = DisclosureRequest(

@@ -357,6 +357,7 @@ def request_json(req) -> dict:
     note = due_note(req)
     return {
         "tracking_number": req.tracking_number,
+        "request_kind": req.request_kind,
         "status": req.status,
         "status_label": STATUS_LABELS[req.status],
         "organisation": req.organisation.code,
@@ -581,6 +582,45 @@ def dashboard(request):
         "mask": mask,
         "due_note": due_note,
         "can_manage_calendar": request.has_permission(Permission.CALENDAR_MANAGE),
+        **fee_section(request, now),
+    }
+
+
+def fee_section(request, now: date) -> dict:
+    """Fees charged and collected per organisation in a calendar year (annual report, section
+    六), for the organisations whose reports the officer may see; ``?fee_year=`` picks the year
+    (default: this one)."""
+    from .fees import FeeTotals, fee_totals
+
+    orgs = visible_organisations(request, Permission.REPORTS_VIEW)
+    try:
+        year = int(request.GET.get("fee_year", now.year))
+    except ValueError:
+        year = now.year
+    if not 2008 <= year <= now.year:
+        year = now.year
+    rows = fee_totals(request.dbsession, [o.id for o in orgs], year) if orgs else []
+    return {
+        "fee_year": year,
+        "fee_rows": [(request.organisations.by_id[r.organisation_id], r) for r in rows],
+        "fee_total": sum(rows, FeeTotals(0)) if rows else None,
+        "fee_visible": bool(orgs),
+    }
+
+
+def _art35_and_fee_facts(req, ctx) -> dict:
+    """The case page's Art. 35 and fee facts: reasons asked and recorded, the fee notice and
+    its payment period, the answers this case may get, and suggested reasons."""
+    from .fees import default_schedule
+    from .workflow import UNPAID_SUGGESTION, answers_for, excessive_facts, fee_payment_due
+
+    schedule = default_schedule()
+    return {
+        "excessive": excessive_facts(req),
+        "fee_payment_due": fee_payment_due(req, ctx),
+        "fee_methods": {key: schedule.method(key) for key in ("count", "volume")},
+        "answers": answers_for(req, ctx),
+        "unpaid_suggestion": UNPAID_SUGGESTION,
     }
 
 
@@ -647,6 +687,7 @@ def case_page(request):
         "req": req,
         "actions": available(req, actor, ctx),
         **_case_facts(request, req, ctx),
+        **_art35_and_fee_facts(req, ctx),
         "can_handle": request.has_permission(Permission.REQUESTS_HANDLE),
         "proofs": list(req.files)
         if request.has_permission(Permission.REQUESTS_PERSONAL_DATA)
@@ -729,6 +770,22 @@ CHANGE_LABELS = {
     "letter": "文号",
     "kind": "文书",
     "sha256": "SHA-256",
+    # Art. 35
+    "reasons_deadline": "说明理由期限",
+    "reasons_received": "收到申请人说明的理由",
+    "reasons_received_on": "收到理由",
+    "applicant_reasons": "申请人说明的理由",
+    "statutory_due_on": "原答复期限",
+    "later_due_on": "延迟答复期限",
+    # Art. 42
+    "fee_method": "计收方式",
+    "fee_quantity": "数量",
+    "fee_amount": "收费金额（元）",
+    "fee_lines": "计算明细",
+    "notice_received_on": "申请人收到收费通知",
+    "payment_due_on": "缴费期限",
+    "paid_on": "缴费日期",
+    "paid_amount": "缴费金额（元）",
 }
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EVENT_LABELS = {
@@ -783,7 +840,7 @@ def _change_line(e, key, value, changes, names, outcomes, said: set[str]) -> str
         if key == "organisation":
             return names.get(v, v)
         if key == "outcome":
-            found = outcomes.outcomes.get(v) or outcomes.closures.get(v)
+            found = outcomes.find(v)
             return found.label if found else v
         return str(v)
 

@@ -21,7 +21,11 @@ The rules of Art. 30-34 (2019) beyond status and permission live in :func:`refus
   at once; each has an id, and ending one or recording the party's receipt of the letter
   names it; the status is 征求意见中 while one is open;
 - a fact recorded late is recorded: if it moves the due date into the past or before an
-  extension already granted, the history says the case is overdue (no refusal).
+  extension already granted, the history says the case is overdue (no refusal);
+- Art. 35 (asking for reasons, a later answer date) and Art. 42 (the fee notice, its payment
+  and non-payment): see the sections at the end of this module;
+- a correction of records (Art. 41, ``request_kind``) gets its own answers
+  (:func:`answers_for`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 
 from ..calendar.workdays import WorkingCalendar
 from ..dates import DateInputError, parse_date
-from ..law import Profile
+from ..law import STEPS, Outcome, Profile
 from ..models import DisclosureRequest, Organisation, RequestEvent, User
 from ..models.requests import STATUS_LABELS, RequestStatus
 from ..security import Permission
@@ -44,6 +48,7 @@ S = RequestStatus
 OFFICERS = Permission.REQUESTS_HANDLE
 ADMINS = Permission.REQUESTS_APPROVE
 APPLICANT = Permission.REQUESTS_APPLICANT
+HANDLING = (S.RECEIVED, S.ACCEPTED, S.CONSULTING)  # being handled: no correction awaited
 
 
 class WorkflowError(Exception):
@@ -132,6 +137,25 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "transfer": Transition(
         "转送其他机关", frozenset({S.RECEIVED, S.ACCEPTED}), S.RECEIVED, OFFICERS, "transfer"
+    ),
+    # Art. 35 (requests clearly excessive in number or frequency): see _excessive
+    "ask_excessive_reasons": Transition(
+        "要求说明申请理由", frozenset(HANDLING), None, OFFICERS, "excessive"
+    ),
+    "record_excessive_reasons": Transition(
+        "登记申请人说明理由情况", frozenset(HANDLING), None, OFFICERS, "excessive"
+    ),
+    "set_later_date": Transition(
+        "确定延迟答复期限", frozenset(HANDLING), None, OFFICERS, "later_date"
+    ),
+    # Art. 42, the information-processing fee (国办函〔2020〕109号): see _fee
+    "fee_notice": Transition("出具收费通知", frozenset(HANDLING), None, OFFICERS, "fee"),
+    "record_fee_notice_receipt": Transition(
+        "登记申请人收到收费通知日期", frozenset(HANDLING), None, OFFICERS, "fee_payment"
+    ),
+    "record_payment": Transition("登记缴费", frozenset(HANDLING), None, OFFICERS, "fee_payment"),
+    "close_unpaid": Transition(
+        "逾期未缴费，终止办理", frozenset(HANDLING), S.ABANDONED, OFFICERS, "fee_payment"
     ),
     "answer": Transition(
         "答复", frozenset({S.RECEIVED, S.ACCEPTED, S.CONSULTING}), S.ANSWERED, OFFICERS
@@ -265,6 +289,10 @@ def refusal(request: DisclosureRequest, action: str, ctx: Context) -> WorkflowEr
                 f"答复期限已于 {request.due_on} 届满，期限届满后不能延长"
                 f"{_cited(profile.extension_article)}"
             )
+    elif action in EXCESSIVE_ACTIONS:
+        return _excessive_refusal(request, action, ctx)
+    elif action in FEE_ACTIONS:
+        return _fee_refusal(request, action, ctx)
     return None
 
 
@@ -614,11 +642,25 @@ def perform(
             f"您的申请已转送{target_org.name}办理，答复期限自次日起重新计算"
             f"{_cited(profile.article('transfer'))}。"
         )
+    elif action in EXCESSIVE_ACTIONS:
+        public_text, reason = _excessive(request, action, params, reason, ctx, changes)
+    elif action in FEE_ACTIONS:
+        public_text, reason = _fee(request, action, params, reason, ctx, changes)
     elif action == "answer":
         outcome_code = _required(params, "outcome", "答复结果")
-        outcome = ctx.outcomes.outcomes.get(outcome_code)
+        outcome = answers_for(request, ctx).get(outcome_code)
         if outcome is None:
             raise WorkflowError("答复结果无效", {"outcome": "无效"})
+        if outcome.code == "excessive_unreasonable" and not _last(
+            request, "record_excessive_reasons"
+        ):
+            raise WorkflowError(
+                "只有在要求申请人说明理由，并登记了申请人说明的理由（或逾期未说明）之后，"
+                "才能以“申请理由不合理”答复"
+                f"{_cited(profile.outcome_article(outcome.code))}；否则请选择“"
+                f"{ctx.outcomes.outcomes['excessive'].label}”",
+                {"outcome": "尚未要求申请人说明理由并登记"},
+            )
         ground = str(params.get("ground") or "")
         if outcome.grounds and ground not in ctx.outcomes.grounds:
             raise WorkflowError("请选择不予公开的理由依据", {"ground": "必选"})
@@ -690,3 +732,322 @@ def _days(params: dict, maximum: int) -> int:
     if not 1 <= days <= maximum:
         raise WorkflowError(f"延期不能超过 {maximum} 个工作日", {"days": f"1 至 {maximum}"})
     return days
+
+
+# -- the answers a case may get ---------------------------------------------------------------
+
+
+def answers_for(request: DisclosureRequest, ctx: Context) -> dict[str, Outcome]:
+    """The answers an officer may give: a correction of records (Art. 41, ``request_kind``
+    "record_correction") has its own (outcomes.yaml ``record_corrections``)."""
+    if request.request_kind == "record_correction":
+        return ctx.outcomes.record_corrections
+    return ctx.outcomes.outcomes
+
+
+def _last(request: DisclosureRequest, action: str) -> RequestEvent | None:
+    return next((e for e in reversed(request.events) if e.action == action), None)
+
+
+# -- Art. 35: requests clearly excessive in number or frequency -------------------------------
+#
+# The officer may ask the applicant for reasons, by a date (ask_excessive_reasons), and records
+# what came back, or that nothing came once that date has passed (record_excessive_reasons).
+# Only then may the answer say the reasons are unreasonable (outcome excessive_unreasonable);
+# reasons received and reasonable, but no answer possible in time: a reasonable later answer
+# date (set_later_date, a ``later_date`` clock event that moves the due date). The rules cited
+# are the profile's steps ``excessive`` and ``later_date`` (none under the 2008 rules: refused).
+
+EXCESSIVE_ACTIONS = ("ask_excessive_reasons", "record_excessive_reasons", "set_later_date")
+
+
+def excessive_facts(request: DisclosureRequest) -> dict[str, Any]:
+    """What the case page shows: when reasons were asked for and by when, what was recorded."""
+    asked = _last(request, "ask_excessive_reasons")
+    recorded = _last(request, "record_excessive_reasons")
+    deadline = (asked.changes or {}).get("reasons_deadline") if asked else None
+    return {
+        "asked_on": asked.on if asked else None,
+        "deadline": date.fromisoformat(deadline) if deadline else None,
+        "recorded": dict(recorded.changes or {}, on=recorded.on) if recorded else None,
+    }
+
+
+def _excessive_refusal(
+    request: DisclosureRequest, action: str, ctx: Context
+) -> WorkflowError | None:
+    profile = profile_of(request, ctx)
+    step = TRANSITIONS[action].step
+    if request.request_kind == "record_correction":
+        return WorkflowError("更正申请不适用申请数量、频次明显超过合理范围的处理")
+    if not profile.article(step):
+        return WorkflowError(f"本件适用{profile.name}，该规则未规定“{STEPS[step]}”")
+    cited = _cited(profile.article(step))
+    asked = _last(request, "ask_excessive_reasons")
+    recorded = _last(request, "record_excessive_reasons")
+    if action == "ask_excessive_reasons" and asked is not None:
+        return WorkflowError(f"本件已于 {asked.on} 要求申请人说明理由{cited}")
+    if action == "record_excessive_reasons":
+        if asked is None:
+            return WorkflowError("尚未要求申请人说明理由")
+        if recorded is not None:
+            return WorkflowError(f"已于 {recorded.on} 登记申请人说明理由的情况")
+    if action == "set_later_date":
+        if recorded is None or not (recorded.changes or {}).get("reasons_received"):
+            return WorkflowError(
+                f"确定延迟答复的合理期限，以申请人说明的理由合理为前提{cited}："
+                "请先要求申请人说明理由，并登记收到的理由"
+            )
+        if _last(request, "set_later_date") is not None:
+            return WorkflowError("本件已确定过延迟答复的合理期限")
+        if ctx.today > request.due_on:
+            return WorkflowError(f"答复期限已于 {request.due_on} 届满，不能再确定延迟答复的期限")
+    return None
+
+
+def _excessive(
+    request: DisclosureRequest,
+    action: str,
+    params: dict,
+    reason: str,
+    ctx: Context,
+    changes: dict[str, Any],
+) -> tuple[str, str]:
+    """One Art. 35 step; returns the applicant's sentence and the event's reason."""
+    profile, today = profile_of(request, ctx), ctx.today
+    if action == "ask_excessive_reasons":
+        deadline = _date(params, "reasons_deadline", "说明理由期限")
+        if deadline <= today:
+            raise WorkflowError("说明理由的期限应晚于今天", {"reasons_deadline": "应晚于今天"})
+        changes["reasons_deadline"] = deadline.isoformat()
+        return (
+            "您申请公开政府信息的数量、频次明显超过合理范围，请于 "
+            f"{deadline.isoformat()} 前说明申请理由{_cited(profile.article('excessive'))}。",
+            reason,
+        )
+    if action == "record_excessive_reasons":
+        asked = _last(request, "ask_excessive_reasons")
+        assert asked is not None  # refusal() checked
+        deadline = date.fromisoformat(asked.changes["reasons_deadline"])
+        received = str(params.get("reasons_received") or "")
+        if received == "yes":
+            text = _required(params, "applicant_reasons", "申请人说明的理由")[:2000]
+            on = _date(params, "reasons_received_on", "收到理由")
+            if not asked.on <= on <= today:
+                raise WorkflowError(
+                    "收到理由的日期无效",
+                    {"reasons_received_on": f"应在要求说明理由之日（{asked.on}）和今天之间"},
+                )
+            changes.update(
+                reasons_received=True, reasons_received_on=on.isoformat(), applicant_reasons=text
+            )
+            return f"{_when(on, today)}收到您说明的申请理由。", reason
+        if received == "no":
+            if today <= deadline:
+                raise WorkflowError(
+                    f"说明理由的期限（{deadline}）尚未届满，不能登记为逾期未说明",
+                    {"reasons_received": "期限尚未届满"},
+                )
+            changes["reasons_received"] = False
+            return f"您未在 {deadline.isoformat()} 前说明申请理由。", reason
+        raise WorkflowError(
+            "请选择是否收到申请人说明的理由", {"reasons_received": "请选择收到或逾期未说明"}
+        )
+    # set_later_date
+    later = _date(params, "later_due_on", "延迟答复期限")
+    reason = _required(params, "reason", "无法按期答复的原因")
+    if later <= request.due_on:
+        raise WorkflowError(
+            f"延迟答复的期限应晚于现在的答复期限 {request.due_on}",
+            {"later_due_on": f"应晚于 {request.due_on}"},
+        )
+    changes["statutory_due_on"] = request.due_on.isoformat()
+    changes["later_due_on"] = later.isoformat()
+    _add_clock(request, kind="later_date", start=today, end=later)
+    return (
+        "您申请公开政府信息的数量、频次明显超过合理范围，经审查您说明的理由合理，但本机关无法在"
+        f"答复期限内答复，确定延迟答复的合理期限至 {later.isoformat()}"
+        f"{_cited(profile.article('later_date'))}。",
+        reason,
+    )
+
+
+# -- Art. 42: the information-processing fee (国办函〔2020〕109号) ---------------------------
+#
+# fee_notice: method (count | volume, one only) and quantity, priced by requests.fees; a zero fee
+# is refused, and so is any fee for a case whose rules set no payment period (the 2008 rules).
+# From the notice (the day it is issued) until payment the answer clock stops: a ``fee`` clock
+# event, ended by record_payment. The payment period runs ``fee_payment_days`` working days from
+# the day after the applicant received the notice (record_fee_notice_receipt); once it has
+# passed unpaid, close_unpaid ends the case as the ``unpaid`` closure (report row 三（六）2).
+
+FEE_ACTIONS = ("fee_notice", "record_fee_notice_receipt", "record_payment", "close_unpaid")
+UNPAID_SUGGESTION = "申请人逾期未缴纳信息处理费"
+
+
+def fee_payment_due(request: DisclosureRequest, ctx: Context) -> date | None:
+    """The last day to pay: the ``fee_payment_days``-th working day after the applicant received
+    the fee notice (None until that receipt is recorded, or where the rules set no period)."""
+    days = profile_of(request, ctx).fee_payment_days
+    if request.fee_notice_received_on is None or days is None:
+        return None
+    return ctx.calendar.add_working_days(request.fee_notice_received_on, days).date
+
+
+def _fee_refusal(request: DisclosureRequest, action: str, ctx: Context) -> WorkflowError | None:
+    profile = profile_of(request, ctx)
+    if action == "fee_notice":
+        if request.request_kind == "record_correction":
+            return WorkflowError("更正申请不收取信息处理费")
+        if profile.fee_payment_days is None:
+            return WorkflowError(
+                f"本件适用{profile.name}，该规则未规定信息处理费的缴纳期限，"
+                "不能按信息处理费的规定出具收费通知"
+            )
+        if request.fee_notice_on is not None:
+            return WorkflowError(f"本件已于 {request.fee_notice_on} 出具收费通知")
+        if ctx.today > request.due_on:
+            return WorkflowError(f"答复期限已于 {request.due_on} 届满，不能再出具收费通知")
+        return None
+    if request.fee_notice_on is None:
+        return WorkflowError("本件没有出具收费通知")
+    if request.fee_paid_on is not None:
+        return WorkflowError(f"申请人已于 {request.fee_paid_on} 缴费")
+    if action == "record_fee_notice_receipt" and request.fee_notice_received_on is not None:
+        return WorkflowError(f"已登记申请人于 {request.fee_notice_received_on} 收到收费通知")
+    if action == "close_unpaid":
+        due = fee_payment_due(request, ctx)
+        if due is None:
+            return WorkflowError("请先登记申请人收到收费通知的日期：缴费期限自收到之日的次日起计算")
+        if ctx.today <= due:
+            return WorkflowError(f"缴费期限（{due}）尚未届满，不能以逾期未缴费终止办理")
+    return None
+
+
+def _fee(
+    request: DisclosureRequest,
+    action: str,
+    params: dict,
+    reason: str,
+    ctx: Context,
+    changes: dict[str, Any],
+) -> tuple[str, str]:
+    """One fee step; returns the applicant's sentence and the event's reason."""
+    from .fees import METHODS, FeeError, calculate_fee
+
+    profile, today = profile_of(request, ctx), ctx.today
+    cited = _cited(profile.article("fee_payment"))
+    if action == "fee_notice":
+        method = str(params.get("fee_method") or "")
+        if method not in METHODS:
+            raise WorkflowError(
+                "请选择计收方式：按件计收或按量计收（一件申请只能选择一种）",
+                {"fee_method": "必选"},
+            )
+        quantity = _positive(params, "fee_quantity", "数量")
+        try:
+            fee = calculate_fee(method, quantity)
+        except FeeError as exc:
+            raise WorkflowError(str(exc).split(" (")[0], {"fee_quantity": "无效"}) from None
+        if fee.free:
+            raise WorkflowError(
+                f"按{fee.method_label}计算，本件不收费（{'；'.join(fee.lines[1:])}），"
+                "不能出具收费通知",
+                {"fee_quantity": "不收费"},
+            )
+        request.fee_method, request.fee_quantity, request.fee_amount = method, quantity, fee.amount
+        request.fee_notice_on = today
+        _add_clock(request, kind="fee", start=today, note=f"{fee.method_label}{fee.amount}元")
+        changes.update(
+            fee_method=fee.method_label,
+            fee_quantity=quantity,
+            fee_amount=fee.amount,
+            fee_lines="\n".join(fee.lines),
+        )
+        return (
+            f"本机关决定收取信息处理费 {fee.amount} 元（{fee.method_label}）"
+            f"{_cited(profile.article('fee'))}，请自收到收费通知之日的次日起"
+            f"{profile.fee_payment_days}个工作日内缴纳；自出具收费通知之日起至缴纳费用之日止的"
+            f"期间不计算在答复期限内{cited}。",
+            reason,
+        )
+    if action == "record_fee_notice_receipt":
+        received = _date(params, "notice_received_on", "申请人收到收费通知")
+        if not request.fee_notice_on <= received <= today:
+            raise WorkflowError(
+                "收到收费通知的日期无效",
+                {"notice_received_on": f"应在出具之日（{request.fee_notice_on}）和今天之间"},
+            )
+        request.fee_notice_received_on = received
+        _replace_fee(request, received=received)
+        due = fee_payment_due(request, ctx)
+        changes["notice_received_on"] = received.isoformat()
+        if due is not None:
+            changes["payment_due_on"] = due.isoformat()
+        return (
+            f"您于 {received.isoformat()} 收到收费通知，请于 {due.isoformat()} 前缴纳信息处理费"
+            f"{cited}。"
+            if due is not None
+            else "",
+            reason,
+        )
+    if action == "record_payment":
+        paid_on = _date(params, "paid_on", "缴费")
+        amount = _positive(params, "paid_amount", "缴费金额")
+        if not request.fee_notice_on <= paid_on <= today:
+            raise WorkflowError(
+                "缴费日期无效",
+                {"paid_on": f"应在出具收费通知之日（{request.fee_notice_on}）和今天之间"},
+            )
+        if amount != request.fee_amount:
+            raise WorkflowError(
+                f"缴费金额应为收费通知所列的 {request.fee_amount} 元",
+                {"paid_amount": f"应为 {request.fee_amount}"},
+            )
+        due = fee_payment_due(request, ctx)
+        if due is not None and paid_on > due:
+            raise WorkflowError(
+                f"缴费期限已于 {due} 届满，逾期缴费的，应以逾期未缴费终止办理",
+                {"paid_on": f"晚于缴费期限 {due}"},
+            )
+        request.fee_paid_on, request.fee_paid_amount = paid_on, amount
+        _replace_fee(request, end=paid_on)
+        changes.update(paid_on=paid_on.isoformat(), paid_amount=amount)
+        return (
+            f"{_when(paid_on, today)}收到您缴纳的信息处理费 {amount} 元，答复期限自次日起继续计算"
+            f"{cited}。",
+            reason,
+        )
+    # close_unpaid
+    due = fee_payment_due(request, ctx)
+    reason = _required(params, "reason", "终止办理的理由")
+    outcome = ctx.outcomes.closures["unpaid"]
+    request.outcome, request.report_row = "unpaid", outcome.report_row
+    request.closed_on = today
+    changes["report_row"] = outcome.report_row
+    return (
+        f"您未在缴费期限（{due}）内缴纳信息处理费，视为放弃申请，本机关不再处理该政府信息公开"
+        f"申请{_cited(profile.outcome_article('unpaid'))}。",
+        reason,
+    )
+
+
+def _positive(params: dict, name: str, label: str) -> int:
+    try:
+        value = int(str(params.get(name) or "").strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise WorkflowError(f"{label}应为正整数", {name: "应为正整数"})
+    return value
+
+
+def _replace_fee(request: DisclosureRequest, **changes) -> None:
+    """Store new values on the fee's clock event (a copy, as _replace_pause does)."""
+    out = []
+    for e in request.clock_events or []:
+        e = dict(e)
+        if e["kind"] == "fee":
+            e.update({k: _iso(v) for k, v in changes.items()})
+        out.append(e)
+    request.clock_events = out

@@ -288,3 +288,58 @@ def test_bad_fee_file_stops_the_module_with_the_file_name(tmp_path):
     )
     assert res.returncode == 2
     assert str(path) in res.stderr and "by_count.tiers[1].price" in res.stderr
+
+
+# -- totals per organisation and year (annual report, section 六) ---------------------------------
+
+
+def _case(org, n, **fee):
+    from datetime import date
+
+    from disclosure.models import DisclosureRequest
+
+    return DisclosureRequest(
+        tracking_number=f"YS-FEE-TOTALS-{org.id}-{n}",
+        access_code_hash="x",
+        organisation=org,
+        applicant_type="person",
+        name="申请人",
+        description="某文件",
+        delivery_form="electronic",
+        delivery_channel="email",
+        received_on=date(2026, 1, 5),
+        due_on=date(2026, 2, 2),
+        clock_events=[],
+        **fee,
+    )
+
+
+def test_fee_totals_per_organisation_and_year(dbsession, civil, police):
+    from datetime import date
+
+    from disclosure.requests.fees import FeeTotals, fee_totals
+
+    dbsession.add_all(
+        [
+            # charged in 2025, paid in 2026: charged counts in 2025, collected in 2026
+            _case(civil, 1, fee_amount=300, fee_notice_on=date(2025, 12, 29),
+                  fee_paid_on=date(2026, 1, 6), fee_paid_amount=300),
+            _case(civil, 2, fee_amount=1700, fee_notice_on=date(2026, 3, 2),
+                  fee_paid_on=date(2026, 3, 9), fee_paid_amount=1700),
+            _case(civil, 3, fee_amount=100, fee_notice_on=date(2026, 5, 6),
+                  outcome="unpaid", closed_on=date(2026, 6, 9)),
+            _case(civil, 4),  # no fee
+            _case(police, 5, fee_amount=200, fee_notice_on=date(2026, 7, 1)),
+        ]
+    )  # fmt: skip
+    dbsession.flush()
+    both = [civil.id, police.id]
+    assert fee_totals(dbsession, both, 2026) == [
+        FeeTotals(civil.id, notices=2, charged=1800, paid=2, collected=2000, unpaid=1),
+        FeeTotals(police.id, notices=1, charged=200),
+    ]
+    assert fee_totals(dbsession, both, 2025) == [FeeTotals(civil.id, notices=1, charged=300)]
+    assert fee_totals(dbsession, [police.id], 2026) == [FeeTotals(police.id, 1, 200)]
+    assert fee_totals(dbsession, [], 2026) == [] and fee_totals(dbsession, both, 2024) == []
+    total = sum(fee_totals(dbsession, both, 2026), FeeTotals(0))
+    assert (total.notices, total.charged, total.collected, total.unpaid) == (3, 2000, 2000, 1)

@@ -229,6 +229,8 @@ CASE = {
     "access_route": "电子邮件发送",
     "referral": "咸阳市财政局",
     "previous_reply": "咸民公开答〔2018〕1号",
+    "reasons_asked_on": date(2018, 6, 5),
+    "reasons_given": "您于2018年6月8日说明了申请理由",
 }
 
 
@@ -267,6 +269,33 @@ def test_every_reply_of_a_2008_case_cites_the_2008_rules(code):
     text = "".join(render_text(templates["reply"], code, values).paragraphs)
     assert_no_2019_law(text)
     assert OGI2008.outcome_article(code).removeprefix("《") in text
+
+
+@pytest.mark.parametrize("code", sorted(LAW.record_corrections))
+def test_every_answer_to_a_2008_correction_of_records_cites_the_2008_rules(code):
+    templates = load_templates(SCHEMAS / "letters", LAW.outcomes, LAW.record_corrections)
+    values = {
+        **CASE,
+        **{k: v for k, v in OGI2008.values().items() if v},
+        "legal_basis": OGI2008.legal_basis(code),
+    }
+    text = "".join(render_text(templates["record_correction_reply"], code, values).paragraphs)
+    assert_no_2019_law(text)
+    assert "第四十一条" not in text and "第二十五条第二款" in text
+
+
+def test_the_2008_rules_set_no_fee_period_and_no_art_35_steps():
+    """The 2008 text has no payment period (the fee notice is refused for its cases) and no
+    Art. 35 (no reasons asked, no later answer date); the 2019 profile has all three."""
+    assert OGI2008.fee_payment_days is None and OGI2019.fee_payment_days == 20
+    for step in ("excessive", "later_date", "fee_payment"):
+        assert OGI2008.article(step) == "" and OGI2019.article(step)
+    assert OGI2019.article("excessive") == OGI2019.article("later_date") == "第三十五条"
+    assert "{" not in OGI2019.wording("fee_payment_rule")
+    assert "20个工作日内缴纳" in OGI2019.wording("fee_payment_rule")
+    assert OGI2019.outcome_article("record_corrected") == "第四十一条"
+    assert LAW.report_row("record_refused") == ""  # not counted in table 三
+    assert LAW.report_row("unpaid") == "三（六）2"
 
 
 # -- one business clock ---------------------------------------------------------------------------

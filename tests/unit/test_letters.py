@@ -20,6 +20,7 @@ from disclosure.letters.templates import (
     ALLOWED_PLACEHOLDERS,
     DEFAULT_VARIANT,
     LETTER_TYPES,
+    OUTCOME_LETTERS,
     PLACEHOLDERS,
     LetterRenderError,
     LetterTemplateError,
@@ -65,6 +66,22 @@ VALUES = {
     "correction_deadline": date(2026, 11, 27),
     "third_party": "咸阳某物流有限公司",
     "consultation_deadline": date(2026, 12, 14),
+    # Art. 35
+    "reasons_deadline": date(2026, 11, 27),
+    "reasons_asked_on": date(2026, 11, 13),
+    "reasons_given": "您于2026年11月25日说明了申请理由",
+    "later_due_on": date(2027, 2, 26),
+    # Art. 42
+    "fee_method": "按量计收",
+    "fee_amount": "1700",
+    "fee_lines": [
+        "按量计收：本件申请共150页",
+        "第1至30页，30页，不收费",
+        "第31至100页，70页×10元＝700元",
+        "第101至150页，50页×20元＝1000元",
+        "合计1700元",
+    ],
+    "payment_method": "咸阳市财政局非税收入汇缴结算户，开户行：某银行咸阳分行，账号：1234567890",
 }
 
 # The decision's legal basis, per outcome (2019 Regulations).
@@ -80,6 +97,7 @@ ARTICLES = {
     "repeat": "第三十六条第（六）项",
     "registers": "第三十六条第（七）项",
     "excessive": "第三十五条",
+    "excessive_unreasonable": "第三十五条",
     "petition": "第三十九条第一款",
     "publication": "第三十九条第二款",
     "reconfirm": "第三十九条",
@@ -94,7 +112,7 @@ INPUTS = {
     "partially_disclosed": {"access_route"},
     "not_ours": {"referral", "reasons"},
     "repeat": {"previous_reply"},
-    "registers": {"access_route"},
+    "registers": {"referral"},  # Art. 36(7): where and how to go, under the other laws
     "petition": {"access_route"},
     "publication": {"access_route"},
 }
@@ -107,7 +125,7 @@ AFTER_RECONSIDERATION = "可以自收到行政复议决定书之日起15日内�
 
 @pytest.fixture(scope="module")
 def templates():
-    return load_templates(LETTERS, OUTCOMES.outcomes)
+    return load_templates(LETTERS, OUTCOMES.outcomes, OUTCOMES.record_corrections)
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +186,9 @@ def assert_common(text: str, number: str, addressee: str = "张三：") -> None:
 def test_every_outcome_has_a_reply_variant(templates):
     assert set(templates) == set(LETTER_TYPES)
     assert set(templates["reply"].variants) == set(OUTCOMES.outcomes) == set(ARTICLES)
+    assert set(templates["record_correction_reply"].variants) == set(OUTCOMES.record_corrections)
     for kind in LETTER_TYPES:
-        if kind != "reply":
+        if kind not in OUTCOME_LETTERS:
             assert list(templates[kind].variants) == [DEFAULT_VARIANT]
 
 
@@ -305,10 +324,114 @@ def test_third_party(templates, font):
     assert "张三" not in text  # the applicant is not named to the third party
 
 
+# --- Art. 36(7), Art. 35, Art. 42, Art. 41 ------------------------------------------------------
+
+
+def test_registers_is_a_referral_with_the_ordinary_remedy(templates, font):
+    """Art. 36(7) refers the applicant to the laws on such registers: not a refusal."""
+    text = pdf_text(build(templates, font, "reply", "registers"))
+    assert "现告知您依照有关法律、行政法规的规定办理" in text
+    assert "办理机关及方式：咸阳市财政局，联系电话：029-33210000" in text
+    assert STANDARD_REMEDY in text and "应当先" not in text and "不予公开" not in text
+    assert "第三十六条第（七）项" in text
+    assert OUTCOMES.report_row("registers") == "三（六）3"
+    assert not OUTCOMES.outcomes["registers"].grounds
+
+
+def test_art_36_7_is_reachable_one_way_only():
+    """No withholding ground for Art. 36(7) (行政查询事项) is left in the data or the code."""
+    assert "administrative_query" not in OUTCOMES.grounds
+    assert not any(g.row == "8" for g in OUTCOMES.grounds.values())
+    for profile in OUTCOMES.profiles.values():
+        assert "administrative_query" not in profile.ground_articles
+        assert "第三十六条第（七）项" not in profile.ground_articles.values()
+    for folder in ("catalog_schemas", "disclosure"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".yaml", ".py", ".jinja2") and path.is_file():
+                text = path.read_text(encoding="utf-8")
+                assert "administrative_query" not in text and "行政查询" not in text, path
+
+
+def test_excessive_says_unreasonable_only_after_reasons_were_asked(templates, font):
+    plain = pdf_text(build(templates, font, "reply", "excessive"))
+    assert "数量、频次明显超过合理范围" in plain and "决定不予处理" in plain
+    assert "理由不合理" not in plain and "说明申请理由" not in plain
+    after = pdf_text(build(templates, font, "reply", "excessive_unreasonable"))
+    assert (
+        "我机关已于2026年11月13日要求您说明申请理由，您于2026年11月25日说明了申请理由。"
+        "经审查，我机关认为申请理由不合理。"
+    ) in after
+    assert "第三十五条" in after and STANDARD_REMEDY in after
+    values = {k: v for k, v in VALUES.items() if k not in ("reasons_given", "reasons_asked_on")}
+    values["legal_basis"] = legal_basis("excessive_unreasonable")
+    with pytest.raises(LetterRenderError, match="reasons_given"):
+        render_text(templates["reply"], "excessive_unreasonable", values)
+
+
+def test_excessive_reasons_letter(templates, font):
+    text = pdf_text(build(templates, font, "excessive_reasons"))
+    assert_common(text, "咸民公开询〔2026〕3号")
+    assert "咸阳市民政局政府信息公开申请说明理由通知书" in text
+    assert "根据《中华人民共和国政府信息公开条例》第三十五条的规定" in text
+    assert "请您于2026年11月27日前通过原申请渠道向我机关说明申请理由" in text
+
+
+def test_later_date_letter(templates, font):
+    text = pdf_text(build(templates, font, "later_date"))
+    assert_common(text, "咸民公开期〔2026〕3号")
+    assert "延迟答复告知书" in text and "第三十五条" in text
+    assert "您于2026年11月25日说明了申请理由，经审查，我机关认为申请理由合理" in text
+    assert "无法在原答复期限2026年11月30日前作出答复" in text
+    assert "确定延迟答复的合理期限为2027年2月26日" in text
+
+
+def test_fee_notice_letter(templates, font):
+    text = pdf_text(build(templates, font, "fee_notice"))
+    assert_common(text, "咸民公开收〔2026〕3号")
+    assert "咸阳市民政局政府信息公开信息处理费收费通知" in text
+    assert "第四十二条和《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）" in text
+    assert "计收方式为按量计收，金额为人民币1700元" in text
+    assert "第31至100页，70页×10元＝700元" in text and "合计1700元" in text
+    assert "缴纳方式：咸阳市财政局非税收入汇缴结算户" in text
+    assert "请您自收到本通知之日的次日起20个工作日内缴纳" in text
+    assert "自本通知出具之日起至您缴纳费用之日止的期间，不计算在答复期限内" in text
+    assert "逾期未缴纳的，视为放弃申请" in text
+    (field,) = templates["fee_notice"].inputs(DEFAULT_VARIANT)
+    assert field.name == "payment_method"  # no default: the officer types it in
+    values = {k: v for k, v in VALUES.items() if k != "payment_method"}
+    with pytest.raises(LetterRenderError, match="payment_method"):
+        render_text(templates["fee_notice"], None, values)
+
+
+@pytest.mark.parametrize("code", sorted(OUTCOMES.record_corrections))
+def test_record_correction_reply(templates, font, code):
+    letter = templates["record_correction_reply"]
+    text = pdf_text(
+        build(
+            templates, font, "record_correction_reply", code, legal_basis=OGI2019.legal_basis(code)
+        )
+    )
+    assert_common(text, "咸民公开更〔2026〕3号")
+    assert "咸阳市民政局政府信息更正申请答复书" in text
+    assert "我机关于2026年11月2日收到您提出的政府信息更正申请" in text
+    assert "根据《中华人民共和国政府信息公开条例》第四十一条的规定" in text
+    assert STANDARD_REMEDY in text and "应当先" not in text
+    forwarded = code in ("record_forwarded", "record_referred")
+    assert {i.name for i in letter.inputs(code)} == ({"referral"} if forwarded else set())
+    assert ("咸阳市财政局" in text) == forwarded
+    assert (REASONS in text) == OUTCOMES.record_corrections[code].reasons
+
+
+def test_every_answer_to_a_correction_of_records_needs_its_variant(broken):
+    broken("record_correction_reply.yaml", "  record_referred:", "  record_referrd:")
+    with pytest.raises(LetterTemplateError, match="record_referred"):
+        load_templates(broken.dir, OUTCOMES.outcomes, OUTCOMES.record_corrections)
+
+
 def test_letters_need_no_remedy_except_the_reply(templates):
     for kind in LETTER_TYPES:
         for variant in templates[kind].variants.values():
-            assert bool(variant.remedy) == (kind == "reply")
+            assert bool(variant.remedy) == (kind in OUTCOME_LETTERS)
 
 
 # --- the PDF ---------------------------------------------------------------------------------
