@@ -24,7 +24,7 @@ from ..locks import required_lock_version
 from ..models import DisclosureRequest, RequestEvent
 from ..models.documents import DocumentDownload, ReleasedDocument
 from ..models.requests import RequestStatus
-from ..requests.access import lookup_case
+from ..requests.access import case_from_api, lookup_case
 from ..security import Permission
 
 # A case that ended without an answer has nothing to deliver.
@@ -190,11 +190,9 @@ def document_json(request, req, document: ReleasedDocument) -> dict:
     permission=Permission.VIEW,
 )
 def api_documents(request):
-    req, error, status = lookup_case(
-        request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
-    )
+    req, problem = case_from_api(request)
     if req is None:
-        return error_response(request, status, error)
+        return problem
     return {"documents": [document_json(request, req, d) for d in req.released_documents]}
 
 

@@ -18,7 +18,7 @@ from ..locks import required_lock_version
 from ..mail.outbox import StoredAttachment
 from ..models import Letter
 from ..models.mail import MailKind
-from ..requests.access import lookup_case
+from ..requests.access import case_from_api, lookup_case
 from ..requests.mail import queue_mail
 from ..security import Permission
 from .documents import size_label
@@ -230,11 +230,9 @@ def _applicant_letter(request, tracking: str, code: str, letter_id: str):
     permission=Permission.VIEW,
 )
 def api_letters(request):
-    req, error, status = lookup_case(
-        request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
-    )
+    req, problem = case_from_api(request)
     if req is None:
-        return error_response(request, status, error)
+        return problem
     return {"letters": [letter_json(request, req, lt) for lt in req.letters]}
 
 

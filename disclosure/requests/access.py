@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .. import clock
+from ..boundary import error_response
 from ..throttle import Rule, blocked_for, record_failure, wait_text
 from . import services
 
@@ -36,3 +37,14 @@ def lookup_case(request, tracking: str, code: str):
         record_failure(db, key, CASE_LOCKOUT, moment)
         return None, NOT_FOUND, 404
     return req, None, 200
+
+
+def case_from_api(request):
+    """(case, None) for the API's ``/requests/{tracking_number}/…`` with the access code in the
+    ``X-Access-Code`` header; otherwise (None, the JSON error response)."""
+    req, error, status = lookup_case(
+        request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
+    )
+    if req is None:
+        return None, error_response(request, status, error)
+    return req, None

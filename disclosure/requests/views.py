@@ -32,7 +32,7 @@ from ..pagination import paginate
 from ..routes import organisation_context
 from ..security import Permission, applicant_permits, visible_organisations
 from . import idempotency, services
-from .access import lookup_case
+from .access import case_from_api, lookup_case
 from .deadlines import PENDING_CORRECTION, overdue, public_trail
 from .forms import application_form
 from .identity import mask
@@ -479,11 +479,9 @@ def api_submit(request):
     route_name="api_request", request_method="GET", renderer="json", permission=Permission.VIEW
 )
 def api_status(request):
-    req, error, status = lookup_case(
-        request, request.matchdict["tracking_number"], request.headers.get("X-Access-Code", "")
-    )
+    req, problem = case_from_api(request)
     if req is None:
-        return error_response(request, status, error)
+        return problem
     return request_json(req)
 
 
