@@ -80,6 +80,22 @@ SAMPLES: dict[str, tuple[str, str | None, dict]] = {
         None,
         {"consulted_agency": "咸阳市财政局", "third_party": "咸阳市财政局"},
     ),
+    "correction-notice": (
+        "correction",
+        None,
+        {
+            "correction_items": [
+                "1. 请写明所需信息的年度。",
+                "2. 请写明所需信息涉及的县（市、区）。",
+            ],
+            "correction_deadline": date(2026, 12, 4),
+        },
+    ),
+    "third-party-consultation": (
+        "third_party",
+        None,
+        {"third_party": "咸阳市某社会救助服务中心"},
+    ),
     "fee-notice": (
         "fee_notice",
         None,
@@ -135,6 +151,9 @@ def common_values(law) -> dict:
         "received_on": date(2026, 11, 20),
         "tracking_number": "YS2026-7K3M-Q9PX-4HTD",
         "description": "2025年度城乡最低生活保障资金发放明细",
+        "application": "政府信息公开申请",
+        "request_verb": "申请获取",
+        "request_object": "的信息",
         "reconsideration_body": "咸阳市人民政府",
         "document_number": "无",
         "index_number": "无",

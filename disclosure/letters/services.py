@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..law import Law
 from ..models import DisclosureRequest, Letter, LetterSerial, Organisation, RequestEvent, User
 from ..models.counters import take_next
+from ..models.requests import REQUEST_KINDS
 from .builders import build_from_template
 from .templates import (
     CONSULTATION_LETTERS,
@@ -151,6 +152,17 @@ def _variant_of(req: DisclosureRequest, kind: str, variant: str | None) -> str:
     return req.outcome if kind == "reply" and req.outcome else DEFAULT_VARIANT
 
 
+def application_words(req: DisclosureRequest) -> dict[str, str]:
+    """How a letter names what was asked: a disclosure request, or a request to correct the
+    applicant's own records (a different application, with its own words)."""
+    correction = req.request_kind == "record_correction"
+    return {
+        "application": REQUEST_KINDS.get(req.request_kind, REQUEST_KINDS["disclosure"]),
+        "request_verb": "要求更正" if correction else "申请获取",
+        "request_object": "的政府信息记录" if correction else "的信息",
+    }
+
+
 def values_for(
     req: DisclosureRequest,
     kind: str,
@@ -185,6 +197,7 @@ def values_for(
         "received_on": req.received_on,
         "tracking_number": req.tracking_number,
         "description": req.description,
+        **application_words(req),
         "document_number": req.document_number or "无",
         "index_number": req.index_number or "无",
         "due_on": req.due_on,

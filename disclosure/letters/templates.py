@@ -94,6 +94,9 @@ PLACEHOLDERS: dict[str, str] = {
     "received_on": "收到申请之日（date，排为 2026年11月2日）",
     "tracking_number": "申请追踪号",
     "description": "申请公开的信息内容描述",
+    "application": "申请的名称：政府信息公开申请，或政府信息更正申请（更正本人的政府信息记录）",
+    "request_verb": "申请的动作：申请获取，或要求更正",
+    "request_object": "申请的对象：的信息，或的政府信息记录",
     "issued_on": "成文日期（date）",
     "letter_number": "文书编号，如 咸民公开答〔2026〕3号",
     "refers_to": "更正说明，如 本文书更正我机关咸民公开答〔2026〕3号文书",
@@ -143,7 +146,15 @@ _COMMON = frozenset(
     }
 )
 ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "acknowledgement": _COMMON | {"due_on", "document_number", "index_number"},
+    "acknowledgement": _COMMON
+    | {
+        "due_on",
+        "document_number",
+        "index_number",
+        "application",
+        "request_verb",
+        "request_object",
+    },
     "correction": _COMMON | {"correction_items", "correction_deadline"},
     "extension": _COMMON | {"due_on", "new_due_on", "extension_days", "reasons"},
     "third_party": _COMMON | {"third_party", "consultation_deadline", "document_number"},

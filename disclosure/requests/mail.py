@@ -16,6 +16,7 @@ from ..mail.backends import BACKENDS, LogMailer
 from ..mail.outbox import StoredAttachment, enqueue
 from ..models import DisclosureRequest
 from ..models.mail import MailKind
+from ..models.requests import REQUEST_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,13 @@ def acknowledgement(
     request: DisclosureRequest, access_code: str, status_url: str, profile: Profile
 ) -> Message:
     """The mail that confirms an application; ``profile``: the case's rules (disclosure.law)."""
+    application = REQUEST_KINDS.get(request.request_kind, REQUEST_KINDS["disclosure"])
     provisional = (
         "（暂定：该年度节假日安排尚未发布，发布后将重新计算）" if request.provisional else ""
     )
     body = f"""{request.name}：
 
-{request.organisation.name}已收到您的政府信息公开申请。
+{request.organisation.name}已收到您的{application}。
 
 追踪号：{request.tracking_number}
 查询码：{access_code}
@@ -68,7 +70,7 @@ def acknowledgement(
 此邮件由系统自动发送，请勿直接回复。
 """
     return Message(
-        subject=f"【政府信息公开】申请已收到（追踪号 {request.tracking_number}）",
+        subject=f"【{application.removesuffix('申请')}】申请已收到（追踪号 {request.tracking_number}）",
         recipients=[request.email],
         body=body,
     )

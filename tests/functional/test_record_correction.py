@@ -140,3 +140,14 @@ def test_its_own_answers_letter_and_remedy(testapp, dbsession, case, officer):
     assert "咸阳市公安局秦都分局户政科" in text
     assert "也可以自收到本答复之日起6个月内依法向人民法院提起行政诉讼" in text
     assert "应当先" not in text
+
+
+def test_the_acknowledgement_names_a_correction_of_records(testapp, dbsession, case, officer):
+    issue(testapp, case, "acknowledgement")
+    dbsession.refresh(case)
+    (letter,) = [lt for lt in case.letters if lt.kind == "acknowledgement"]
+    assert letter.title.endswith("政府信息更正申请受理回执")
+    text = text_of(testapp.get(f"/officer/requests/{case.id}/letters/{letter.id}").body)
+    compact = "".join(text.split())
+    assert "收到您提出的政府信息更正申请，要求更正" in compact
+    assert "政府信息公开申请" not in compact and "申请获取" not in compact
