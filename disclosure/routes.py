@@ -198,6 +198,12 @@ def includeme(config):
         r"/officer/requests/{request_id}/documents/{document_id}",
         factory=officer_request_factory,
     )
+    # reconsideration and lawsuits (table 四): before the action route too
+    config.add_route(
+        "officer_request_appeals",
+        "/officer/requests/{request_id}/appeals",
+        factory=officer_request_factory,
+    )
     config.add_route(
         "officer_request_action",
         "/officer/requests/{request_id}/{action}",

@@ -73,6 +73,15 @@ class KeywordsType(colander.SchemaType):
 class DateType(colander.Date):
     err_template = "日期格式无效，应为 YYYY-MM-DD"
 
+    def serialize(self, node, appstruct):
+        # A date field kept in the item's extra data comes back as an ISO string.
+        if isinstance(appstruct, str) and appstruct:
+            try:
+                appstruct = date.fromisoformat(appstruct)
+            except ValueError:
+                return appstruct
+        return super().serialize(node, appstruct)
+
     def deserialize(self, node, cstruct):
         if isinstance(cstruct, date):
             return cstruct

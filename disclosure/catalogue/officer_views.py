@@ -208,7 +208,11 @@ def item_repeal(request):
     note = request.POST.get("note", "")[:500]
     try:
         request.catalogue.repeal(
-            item, request.identity, note, lock_version=required_lock_version(request)
+            item,
+            request.identity,
+            note,
+            lock_version=required_lock_version(request),
+            today=today(request),
         )
     except CatalogueError as exc:
         return error_response(request, 409, str(exc))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..clock import business_today
 from ..models import CatalogueItem, CatalogueItemVersion, IndexSerial, Organisation, User
 from ..models.catalogue import ItemStatus, VersionState
 from ..models.counters import take_next
@@ -237,12 +238,27 @@ class CatalogueService:
         return item
 
     def repeal(
-        self, item: CatalogueItem, user: User | None, note: str, lock_version: int | None = None
+        self,
+        item: CatalogueItem,
+        user: User | None,
+        note: str,
+        lock_version: int | None = None,
+        today: date | None = None,
     ) -> None:
-        """Mark a published item repealed (废止). It stays listed, marked as such."""
+        """Mark a published item repealed (废止). It stays listed, marked as such.
+
+        A 规章 or 行政规范性文件 (``normative_kind``) without a 废止日期 gets ``today`` (default: the
+        business date) as its ``repealed_on``: table 二 of the annual report counts it."""
         self._check_lock(item, lock_version)
         if item.status not in (ItemStatus.PUBLISHED, ItemStatus.REVISED):
             raise CatalogueError("只有已发布的条目可以废止。")
+        extra = item.extra or {}
+        if (
+            extra.get("normative_kind")
+            and not extra.get("repealed_on")
+            and "repealed_on" in self.schema.field_names
+        ):
+            self._apply(item, {"repealed_on": today or business_today()})
         for older in item.versions:
             if older.state in (VersionState.PUBLISHED, VersionState.DRAFT):
                 older.state = VersionState.SUPERSEDED

@@ -83,6 +83,9 @@ class DisclosureRequest(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     applicant_type: Mapped[str] = mapped_column(String(20))  # person | organisation
+    # an organisation's category (commercial, research, public_interest, legal_services, other:
+    # intake.APPLICANT_CATEGORIES, the annual report's columns); "" for a person
+    applicant_category: Mapped[str] = mapped_column(String(20), default="", server_default="")
     name: Mapped[str] = mapped_column(String(200))
     id_type: Mapped[str] = mapped_column(String(30), default="")
     id_number: Mapped[str] = mapped_column(String(40), default="")

@@ -9,6 +9,7 @@ from .. import settings as s
 from ..security import csrf_node
 from .idempotency import new_form_token
 from .intake import (
+    APPLICANT_CATEGORIES,
     APPLICANT_TYPES,
     CHANNELS,
     DELIVERY_CHANNELS,
@@ -45,6 +46,9 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         "applicant_type": deform.widget.RadioChoiceWidget(
             values=list(APPLICANT_TYPES.items()), inline=True
         ),
+        "applicant_category": deform.widget.SelectWidget(
+            values=[("", "——"), *APPLICANT_CATEGORIES.items()]
+        ),
         "id_type": deform.widget.SelectWidget(values=[("", "——"), *ID_TYPES.items()]),
         "organisation": deform.widget.SelectWidget(
             values=[(o.code, "　" * d + o.name) for o, d in orgs.walk()]
@@ -63,6 +67,7 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
     }
     descriptions = {
         "id_number": "公民填写",
+        "applicant_category": "法人或者其他组织必选；公民不选",
         "credit_code": "法人或者其他组织填写",
         "legal_representative": "法人或者其他组织填写",
         "contact_person": "法人或者其他组织填写",

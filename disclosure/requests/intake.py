@@ -5,16 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import colander
 
 from ..catalogue.forms import clean_text, strip_blank
+from ..catalogue.registry import load_vocabulary
 from ..models import DisclosureRequest, Organisation
 from ..models.requests import REQUEST_KINDS, RequestStatus
 from .identity import credit_code_problem, resident_id_problem
 from .tokens import hash_access_code, new_access_code, new_tracking_number
 
 APPLICANT_TYPES = {"person": "公民", "organisation": "法人或者其他组织"}
+# An organisation's category (商业企业, 科研机构 …): the annual report's columns for organisations
+# (DOMAIN.md §5, table 三); data in catalog_schemas/applicant_categories.yaml. "" for a person.
+_SCHEMAS = Path(__file__).resolve().parents[2] / "catalog_schemas"
+APPLICANT_CATEGORIES = {
+    c.code: c.label for c in load_vocabulary(_SCHEMAS / "applicant_categories.yaml", _SCHEMAS).items
+}
 ID_TYPES = {
     "resident_id": "居民身份证",
     "passport": "护照",
@@ -94,6 +102,14 @@ class ApplicationSchema(colander.MappingSchema):
         super().__init__(**kw)
         self.require_consent = require_consent  # officers entering a signed paper form: False
         self.add(_choice("applicant_type", "申请人类型", APPLICANT_TYPES))
+        self.add(
+            _choice(
+                "applicant_category",
+                "申请人类别（法人或者其他组织）",
+                APPLICANT_CATEGORIES,
+                missing="",
+            )
+        )
         self.add(_text("name", "姓名/名称", max_length=200))
         self.add(_choice("id_type", "证件类型", ID_TYPES, missing=""))
         self.add(_text("id_number", "证件号码", required=False, max_length=40))
@@ -153,7 +169,11 @@ def check_application(node, data: dict) -> None:
             msg := resident_id_problem(data["id_number"])
         ):
             problems["id_number"] = msg
+        if data.get("applicant_category"):
+            problems["applicant_category"] = "公民申请无需填写申请人类别"
     else:
+        if not data.get("applicant_category"):
+            problems["applicant_category"] = "必填"
         if not data.get("credit_code"):
             problems["credit_code"] = "必填"
         elif msg := credit_code_problem(data["credit_code"]):
@@ -198,6 +218,7 @@ def new_request(
         k: data.get(k) or ""
         for k in (
             "applicant_type",
+            "applicant_category",
             "name",
             "id_type",
             "id_number",

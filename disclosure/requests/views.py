@@ -26,6 +26,7 @@ from ..letters.templates import LETTER_TYPES
 from ..locks import required_lock_version
 from ..mail.backends import mask_address
 from ..models import DisclosureRequest, RequestFile
+from ..models.appeals import APPEAL_KINDS, APPEAL_RESULTS
 from ..models.mail import MailKind
 from ..models.requests import OPEN_STATUSES, STATUS_LABELS, RequestStatus
 from ..pagination import paginate
@@ -37,6 +38,7 @@ from .deadlines import PENDING_CORRECTION, overdue, public_trail
 from .forms import application_form
 from .identity import mask
 from .intake import (
+    APPLICANT_CATEGORIES,
     APPLICANT_TYPES,
     CHANNELS,
     DELIVERY_CHANNELS,
@@ -696,6 +698,8 @@ def case_page(request):
             for kind, variant in available_letters(req)
         },
         "letter_types": LETTER_TYPES,
+        "appeal_kinds": APPEAL_KINDS,
+        "appeal_results": APPEAL_RESULTS,
         "transitions": TRANSITIONS,
         "status_labels": STATUS_LABELS,
         "csrf_token": get_csrf_token(request),
@@ -703,6 +707,7 @@ def case_page(request):
         "profile": rules(request).law.profile(req.profile),  # the case's rules: articles, days
         "labels": {
             "applicant_type": APPLICANT_TYPES,
+            "applicant_category": APPLICANT_CATEGORIES,
             "id_type": ID_TYPES,
             "delivery_form": DELIVERY_FORMS,
             "delivery_channel": DELIVERY_CHANNELS,
@@ -784,6 +789,9 @@ CHANGE_LABELS = {
     "payment_due_on": "缴费期限",
     "paid_on": "缴费日期",
     "paid_amount": "缴费金额（元）",
+    # reconsideration and lawsuits (appeals.py)
+    "appeal_result": "结果",
+    "decided_on": "决定日期",
 }
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EVENT_LABELS = {
@@ -791,6 +799,8 @@ EVENT_LABELS = {
     "recalculate": "重新计算期限",
     "purge_personal_data": "清除个人信息",
     "issue_letter": "出具文书",
+    "record_appeal": "登记行政复议、行政诉讼",
+    "update_appeal": "更新行政复议、行政诉讼结果",
 }
 
 
@@ -826,7 +836,7 @@ def _change_line(e, key, value, changes, names, outcomes, said: set[str]) -> str
     """One change of one history row in words, or "" when it says nothing new."""
     if key in ("party", "kind") and e.action != "issue_letter":
         return ""  # said with the consultation
-    if key == "variant" or (key == "sha256" and not value):
+    if key in ("variant", "appeal") or (key == "sha256" and not value):
         return ""
     label = CHANGE_LABELS.get(key)
 

@@ -337,6 +337,20 @@ MATRIX: dict[str, list[Case]] = {
             secrets=(b"MATRIX-RELEASED-BYTES",),
         )
     ],
+    "officer_request_appeals": [
+        Case(
+            "POST",
+            "/officer/requests/{request_id}/appeals",
+            officers_only(**HANDLE_OWN),
+            params={
+                "kind": "reconsideration",
+                "body": "矩阵复议机关",
+                "filed_on": "2026-11-02",
+                "result": "pending",
+            },
+            lock="request_lock",
+        )
+    ],
     "officer_request_action": [
         Case(
             "POST",

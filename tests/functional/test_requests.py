@@ -110,6 +110,7 @@ def test_organisation_applicant_with_credit_code(testapp, person):
     body = {
         **person,
         "applicant_type": "organisation",
+        "applicant_category": "commercial",
         "name": "咸阳某科技有限公司",
         "credit_code": credit_code(),
         "legal_representative": "李四",

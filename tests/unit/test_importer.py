@@ -385,3 +385,21 @@ def test_import_inside_outer_transaction_can_be_rolled_back(fresh_factory, schem
     tm.abort()
     session.close()
     assert count_items(fresh_factory) == 0
+
+
+def test_normative_kind_and_repeal_date_are_imported_from_jsonl_and_csv(importer, db, civil):
+    row = good(1, normative_kind="规章", repealed_on="2026-05-01", validity="repealed")
+    assert importer.import_row(row) is None
+    header = "organisation,title,created_on,topic,genre,normative_kind,repealed_on"
+    csv_text = (
+        f"{header}\n{CIVIL},咸阳市民政局规范性文件,2026-02-01,综合政务,通知,行政规范性文件,\n"
+    )
+    [(_, csv_row)] = list(parse_rows(csv_text, ".csv"))
+    assert importer.import_row(csv_row) is None
+    first, second = items(db, organisation_id=civil.id)
+    assert first.extra["normative_kind"] == "regulation"
+    assert first.extra["repealed_on"] == "2026-05-01"
+    assert second.extra["normative_kind"] == "normative_document"
+    assert not second.extra.get("repealed_on")
+    assert "repealed_on" in importer.import_row(good(2, repealed_on="2026-13-01"))
+    assert "normative_kind" in importer.import_row(good(3, normative_kind="法律"))

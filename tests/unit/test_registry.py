@@ -64,6 +64,7 @@ def test_real_catalogue_loads(schema):
         "audiences",
         "disclosure_modes",
         "genres",
+        "normative_kinds",
         "scopes",
         "timings",
         "topics",
