@@ -114,6 +114,19 @@ def organisation_factory(request) -> OrganisationContext:
     return organisation_context(request, org)
 
 
+REPORT_YEARS = range(1990, 2101)
+
+
+def report_year_factory(request) -> OrganisationContext:
+    """An organisation's report for one year (1990–2100); 404 for an unknown code or year."""
+    context = organisation_factory(request)
+    year = _int(request.matchdict["year"])
+    if year not in REPORT_YEARS:
+        raise HTTPNotFound()
+    context.year = year
+    return context
+
+
 def includeme(config):
     # public pages
     config.add_route("home", "/")
@@ -210,6 +223,11 @@ def includeme(config):
         factory=officer_request_factory,
     )
     config.add_route("officer_calendar", "/officer/calendar", factory=OfficerRoot)
+    config.add_route(
+        "officer_report_inputs",
+        r"/officer/reports/{code}/{year:\d+}/inputs",
+        factory=report_year_factory,
+    )
 
     # JSON API
     config.add_route("api_organisations", "/api/v1/organisations")

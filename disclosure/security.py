@@ -50,6 +50,7 @@ class Permission(enum.StrEnum):
     REQUESTS_APPLICANT = "requests:applicant"  # the applicant's own actions (withdraw)
     REQUESTS_SYSTEM = "requests:system"  # scheduled actions (none today: late corrections are an officer's decision)
     REPORTS_VIEW = "reports:view"  # statistics and annual reports of an organisation
+    REPORTS_EDIT = "reports:edit"  # the hand-entered report figures and sections (own only)
     CALENDAR_MANAGE = "calendar:manage"  # load a year's holiday arrangement (the city office)
     ADMIN = "admin"  # the city office: every organisation
 
@@ -69,6 +70,7 @@ OWN = (
     P.REQUESTS_HANDLE,
     P.REQUESTS_PERSONAL_DATA,
     P.REPORTS_VIEW,
+    P.REPORTS_EDIT,
 )
 OWN_ADMIN = (P.USERS_MANAGE, P.REQUESTS_APPROVE)
 OVERSEER = (P.CATALOGUE_VIEW, P.REQUESTS_VIEW, P.REPORTS_VIEW)

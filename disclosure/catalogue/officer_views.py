@@ -79,6 +79,7 @@ def dashboard(request):
         "overseen": visible if len(visible) > 1 else [],
         "own_only": len(visible) == 1 and visible[0].id == me.organisation_id,
         "can_manage_users": request.has_permission(Permission.USERS_MANAGE),
+        "report_year": today(request).year - 1,
     }
 
 

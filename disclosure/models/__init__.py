@@ -15,6 +15,7 @@ from .letters import Letter, LetterSerial  # noqa: F401
 from .mail import IdempotencyKey, MailOutbox  # noqa: F401
 from .meta import Base  # noqa: F401
 from .organisations import Organisation  # noqa: F401
+from .report_inputs import ReportInput  # noqa: F401
 from .requests import (  # noqa: F401
     CalendarYear,
     DisclosureRequest,

@@ -367,6 +367,19 @@ MATRIX: dict[str, list[Case]] = {
             lock="request_lock",
         ),
     ],
+    "officer_report_inputs": [
+        Case(
+            "GET",
+            "/officer/reports/{township_code}/2025/inputs",
+            officers_only(**READ_OWN_AND_OVERSEERS),
+        ),
+        Case(
+            "POST",
+            "/officer/reports/{township_code}/2025/inputs",
+            officers_only(**HANDLE_OWN),
+            params={"lock_version": "1", "licences": "3", "overview": "矩阵总体情况"},
+        ),
+    ],
     "officer_calendar": [
         Case(
             "GET",
