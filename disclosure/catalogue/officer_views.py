@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import deform
@@ -16,6 +15,7 @@ from .. import settings as s
 from ..boundary import error_response
 from ..files.extract import extract_text
 from ..files.interfaces import IFileStorage
+from ..files.services import store_content
 from ..files.sniff import ALLOWED_EXTENSIONS, UploadRejected, check_upload
 from ..locks import required_lock_version
 from ..models import Attachment, CatalogueItem
@@ -241,9 +241,7 @@ def item_upload(request):
         kind = check_upload(data, filename, max_bytes)
     except UploadRejected as exc:
         return error_response(request, 400, str(exc), {"file": str(exc)})
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{digest[:2]}/{digest}"
-    request.find_service(IFileStorage).put(key, data)
+    digest, key = store_content(request.find_service(IFileStorage), data)
     attachment = Attachment(
         item=item,
         filename=filename,

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
 from pathlib import Path
 
 KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}$")
+
+
+def store_content(storage, data: bytes) -> tuple[str, str]:
+    """Put ``data`` in the file store under its content key; return (sha256, key). The same
+    bytes always get the same key, so storing them twice keeps one copy."""
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"{digest[:2]}/{digest}"
+    storage.put(key, data)
+    return digest, key
 
 
 class LocalFileStorage:

@@ -9,8 +9,6 @@ by name and size (``views.letter_mail``).
 
 from __future__ import annotations
 
-import hashlib
-
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -19,6 +17,7 @@ from ..boundary import error_response
 from ..clock import now, today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
+from ..files.services import store_content
 from ..files.sniff import UploadRejected, check_upload
 from ..locks import required_lock_version
 from ..models import DisclosureRequest, RequestEvent
@@ -53,9 +52,7 @@ def release(
     on,
 ) -> ReleasedDocument:
     """Store one checked upload on the case and record it in the history."""
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{digest[:2]}/{digest}"
-    store.put(key, data)
+    digest, key = store_content(store, data)
     document = ReleasedDocument(
         request=req,
         filename=filename,
@@ -72,9 +69,7 @@ def release(
             request=req,
             on=on,
             actor_id=user.id if user else None,
-            actor_label=f"{user.display_name}（{user.organisation.short_name}）"
-            if user
-            else "系统",
+            actor_label=user.history_label if user else "系统",
             action="release_document",
             from_status=req.status,
             to_status=req.status,

@@ -3,13 +3,13 @@ bytes and SHA-256, record it in the history and mail it to the applicant after c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..files.services import store_content
 from ..law import Law
 from ..models import DisclosureRequest, Letter, LetterSerial, Organisation, RequestEvent, User
 from ..models.counters import take_next
@@ -427,9 +427,7 @@ def issue(
         status_url=status_url,
         refers_to=note,
     )
-    digest = hashlib.sha256(pdf).hexdigest()
-    key = f"{digest[:2]}/{digest}"
-    store.put(key, pdf)
+    digest, key = store_content(store, pdf)
     # As printed: an Art. 39 notice is a 告知书, whatever the letter type.
     title = render_text(
         template, variant, dict(values, issued_on=today, letter_number=number)
@@ -457,9 +455,7 @@ def issue(
             request=req,
             on=today,
             actor_id=user.id if user else None,
-            actor_label=f"{user.display_name}（{user.organisation.short_name}）"
-            if user
-            else "系统",
+            actor_label=user.history_label if user else "系统",
             action="issue_letter",
             from_status=req.status,
             to_status=req.status,

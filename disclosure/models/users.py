@@ -41,6 +41,11 @@ class User(Base):
     organisation: Mapped[Organisation] = relationship()
 
     @property
+    def history_label(self) -> str:
+        """How a case history and its letters name this officer: 姓名（机关简称）."""
+        return f"{self.display_name}（{self.organisation.short_name}）"
+
+    @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(Role(self.role), self.role)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -20,6 +19,7 @@ from ..boundary import error_response
 from ..clock import now, today
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
+from ..files.services import store_content
 from ..files.sniff import UploadRejected, check_upload
 from ..letters.services import available_letters, letter_inputs
 from ..letters.templates import LETTER_TYPES
@@ -108,9 +108,7 @@ def _read_proof(request, upload) -> tuple[bytes, str, str]:
 
 def _store_proof(request, req, proof: tuple[bytes, str, str]) -> None:
     data, filename, media_type = proof
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{digest[:2]}/{digest}"
-    request.find_service(IFileStorage).put(key, data)
+    digest, key = store_content(request.find_service(IFileStorage), data)
     request.dbsession.add(
         RequestFile(
             request=req,

@@ -201,7 +201,7 @@ class Actor:
     @property
     def label(self) -> str:
         if self.user:
-            return f"{self.user.display_name}（{self.user.organisation.short_name}）"
+            return self.user.history_label
         return {"applicant": "申请人", "system": "系统"}[self.kind]
 
     @classmethod

@@ -25,7 +25,7 @@ from disclosure.models.mail import MailKind, MailStatus
 from disclosure.requests.mail import mailer_from_settings
 
 from ..conftest import PASSWORD, ROOT, TODAY, TestApp
-from .test_request_mail import Sink, application, free_port
+from .test_request_mail import FailingCommit, Sink, application, free_port
 from .test_requests import resident_id
 
 NOW = datetime(2026, 11, 20, 2, 0)  # 10:00 in Beijing, on TODAY
@@ -104,30 +104,6 @@ def case_page(live) -> str:
     with live.factory() as db:
         req_id = db.scalar(select(DisclosureRequest.id))
     return officer.get(f"/officer/requests/{req_id}").text
-
-
-class FailingCommit:
-    """A resource manager that makes the commit fail after the view has run."""
-
-    sortKey = staticmethod(lambda: "zzz")  # noqa: E731
-
-    def abort(self, txn):
-        pass
-
-    def tpc_begin(self, txn):
-        pass
-
-    def commit(self, txn):
-        pass
-
-    def tpc_vote(self, txn):
-        raise RuntimeError("database went away")
-
-    def tpc_abort(self, txn):
-        pass
-
-    def tpc_finish(self, txn):
-        pass
 
 
 def test_mail_is_queued_only_if_the_transaction_commits(live, monkeypatch):

@@ -113,6 +113,30 @@ def send(live):
     return live.app.registry["mail_sender"].run_once()
 
 
+class FailingCommit:
+    """A resource manager that makes the commit fail after the view has run."""
+
+    sortKey = staticmethod(lambda: "zzz")  # noqa: E731
+
+    def abort(self, txn):
+        pass
+
+    def tpc_begin(self, txn):
+        pass
+
+    def commit(self, txn):
+        pass
+
+    def tpc_vote(self, txn):
+        raise RuntimeError("database went away")
+
+    def tpc_abort(self, txn):
+        pass
+
+    def tpc_finish(self, txn):
+        pass
+
+
 def test_the_acknowledgement_is_mailed_after_commit(live, caplog):
     caplog.set_level(logging.DEBUG)
     res = live.testapp.post_json("/api/v1/requests", application(live), status=201).json
@@ -131,27 +155,6 @@ def test_the_acknowledgement_is_mailed_after_commit(live, caplog):
 
 
 def test_no_commit_no_acknowledgement(live, monkeypatch):
-    class FailingCommit:
-        sortKey = staticmethod(lambda: "zzz")  # noqa: E731
-
-        def abort(self, txn):
-            pass
-
-        def tpc_begin(self, txn):
-            pass
-
-        def commit(self, txn):
-            pass
-
-        def tpc_vote(self, txn):
-            raise RuntimeError("database went away")
-
-        def tpc_abort(self, txn):
-            pass
-
-        def tpc_finish(self, txn):
-            pass
-
     from disclosure.requests import views
 
     original = views.acknowledge
