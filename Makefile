@@ -43,13 +43,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check disclosure tests $(wildcard bench)
 	$(BIN)/ruff format --check disclosure tests $(wildcard bench)
 
+# The suite runs on up to PYTEST_WORKERS processes (pytest-xdist; each worker has its own
+# databases and schemas). PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses=4
+
 test: $(STAMP) fonts lint
 	mkdir -p var
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(PYTEST)
 	$(BIN)/python -m disclosure.scripts.alembic_check sqlite
 	@if [ -n "$$DISCLOSURE_TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$DISCLOSURE_TEST_DATABASE_URL"; \
-		DISCLOSURE_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider && \
+		DISCLOSURE_TEST_DB=postgresql $(PYTEST) && \
 		$(BIN)/python -m disclosure.scripts.alembic_check postgresql; \
 	else \
 		echo "== PostgreSQL skipped: set DISCLOSURE_TEST_DATABASE_URL to run the suite on it too"; \

@@ -22,6 +22,7 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".organisations")
         config.include(".catalogue")
+        config.include(".scorecard")  # checks catalog_schemas/scorecard.yaml
         config.include(".files")
         config.include(".search")
         config.include(".requests")

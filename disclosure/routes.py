@@ -140,6 +140,25 @@ def includeme(config):
     config.add_route("organisations", "/organisations")
     config.add_route("organisation", "/organisations/{code}", factory=organisation_factory)
     config.add_route("guide", "/organisations/{code}/guide", factory=organisation_factory)
+    # the annual report (issue 11): the files before the page, whose {year} would take them
+    config.add_route(
+        "annual_report_pdf",
+        r"/organisations/{code}/annual-reports/{year:\d+}.pdf",
+        factory=report_year_factory,
+    )
+    config.add_route(
+        "annual_report_csv",
+        r"/organisations/{code}/annual-reports/{year:\d+}/{table:table[234]}.csv",
+        factory=report_year_factory,
+    )
+    config.add_route(
+        "annual_report_summary",
+        "/organisations/{code}/annual-reports/{year}/summary",
+        factory=report_year_factory,
+    )
+    config.add_route(
+        "annual_report", "/organisations/{code}/annual-reports/{year}", factory=report_year_factory
+    )
     config.add_route("apply", "/apply")
     config.add_route("search", "/search")
     config.add_route("request_new", "/requests/new")
@@ -147,6 +166,9 @@ def includeme(config):
     config.add_route("request_status", "/requests/status")
     config.add_route("request_letter", "/requests/status/letter")
     config.add_route("request_document", "/requests/status/document")
+    # statistics with pictures (disclosure/statistics): ?year=&org=&scope=own|tree
+    config.add_route("statistics", "/statistics")
+    config.add_route("statistics_csv", "/statistics.csv")
 
     # officer accounts
     config.add_route("login", "/login")
@@ -223,9 +245,35 @@ def includeme(config):
         factory=officer_request_factory,
     )
     config.add_route("officer_calendar", "/officer/calendar", factory=OfficerRoot)
+    config.add_route("officer_statistics", "/officer/statistics", factory=OfficerRoot)
+    config.add_route("officer_statistics_csv", "/officer/statistics.csv", factory=OfficerRoot)
+    config.add_route("officer_reports", "/officer/reports", factory=OfficerRoot)
+    config.add_route(
+        "officer_report_publish",
+        r"/officer/reports/{code}/{year:\d+}/publish",
+        factory=report_year_factory,
+    )
+    config.add_route(
+        "officer_report_correct",
+        r"/officer/reports/{code}/{year:\d+}/correct",
+        factory=report_year_factory,
+    )
     config.add_route(
         "officer_report_inputs",
         r"/officer/reports/{code}/{year:\d+}/inputs",
+        factory=report_year_factory,
+    )
+    # the yearly evaluation (评比): the year is checked in the views (1990–2100)
+    config.add_route("officer_scorecard", "/officer/scorecard", factory=OfficerRoot)
+    config.add_route(
+        "officer_scorecard_csv", r"/officer/scorecard/{year:\d+}.csv", factory=OfficerRoot
+    )
+    config.add_route(
+        "officer_scorecard_publish", r"/officer/scorecard/{year:\d+}/publish", factory=OfficerRoot
+    )
+    config.add_route(
+        "officer_scorecard_body",
+        r"/officer/scorecard/{year:\d+}/{code}",
         factory=report_year_factory,
     )
 
@@ -241,6 +289,16 @@ def includeme(config):
     config.add_route("api_request_documents", "/api/v1/requests/{tracking_number}/documents")
     config.add_route(
         "api_request_document", "/api/v1/requests/{tracking_number}/documents/{document_id}"
+    )
+    config.add_route(
+        "api_annual_report_summary",
+        "/api/v1/organisations/{code}/annual-reports/{year}/summary",
+        factory=report_year_factory,
+    )
+    config.add_route(
+        "api_annual_report",
+        "/api/v1/organisations/{code}/annual-reports/{year}",
+        factory=report_year_factory,
     )
     config.add_route("api_due_date", "/api/v1/calendar/due-date")
     config.add_route("api_working_days", "/api/v1/calendar/working-days")

@@ -52,6 +52,8 @@ class Permission(enum.StrEnum):
     REPORTS_VIEW = "reports:view"  # statistics and annual reports of an organisation
     REPORTS_EDIT = "reports:edit"  # the hand-entered report figures and sections (own only)
     CALENDAR_MANAGE = "calendar:manage"  # load a year's holiday arrangement (the city office)
+    SCORECARD_VIEW = "scorecard:view"  # the yearly evaluation's ranking (city office, org admins)
+    SCORECARD_PUBLISH = "scorecard:publish"  # publish the ranking (the city office)
     ADMIN = "admin"  # the city office: every organisation
 
 
@@ -247,6 +249,9 @@ class OfficerRoot:
         (Allow, Authenticated, P.OFFICER_AREA),
         (Allow, CITY_ADMIN, (P.ADMIN, P.USERS_MANAGE, P.CALENDAR_MANAGE)),
         (Allow, f"role:{Role.ORG_ADMIN}", P.USERS_MANAGE),
+        # the evaluation (评比): an org admin sees the rows of the bodies it may read
+        (Allow, CITY_ADMIN, (P.SCORECARD_VIEW, P.SCORECARD_PUBLISH)),
+        (Allow, f"role:{Role.ORG_ADMIN}", P.SCORECARD_VIEW),
     ]
 
     def __init__(self, request) -> None:

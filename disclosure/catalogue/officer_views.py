@@ -80,7 +80,20 @@ def dashboard(request):
         "own_only": len(visible) == 1 and visible[0].id == me.organisation_id,
         "can_manage_users": request.has_permission(Permission.USERS_MANAGE),
         "report_year": today(request).year - 1,
+        "report_notice": _report_notice(request),
     }
+
+
+def _report_notice(request):
+    """The annual report deadline of the officer's own organisation (issue 11), or None."""
+    from ..reports.lifecycle import dashboard_notice
+
+    return dashboard_notice(
+        request.dbsession,
+        request.identity.organisation,
+        request.registry["request_rules"].law,
+        today(request),
+    )
 
 
 class BadForm(Exception):

@@ -6,6 +6,8 @@ sentence of the rules; none of them repeats one. Pure: no Pyramid, no database.
 - :class:`Law` (from :func:`load_law`): the outcome table (:class:`~.outcomes.Outcomes`: labels,
   report rows) together with the profiles; :meth:`Law.profile_for` picks the profile in force
   on the day an application was received (``effective_from``), :meth:`Law.profile` by key.
+  :meth:`Law.report_deadline` gives when a body's annual report falls due (``annual_report:``
+  of the profile in force when it falls due).
 - :class:`~.profiles.Profile`: one version of the Regulations: day counts
   (``answer_days`` …, ``consultation_days`` None = no cap), ``article(step)``,
   ``outcome_article(code)``, ``ground_article(code)``, ``cite(...)``, ``legal_basis(...)``,
@@ -20,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from .outcomes import Ground, Outcome, Outcomes, load_outcomes
-from .profiles import PLACEHOLDERS, STEPS, Profile, ProfileError, load_profiles
+from .profiles import PLACEHOLDERS, STEPS, Profile, ProfileError, ReportDue, load_profiles
 
 __all__ = [
     "PLACEHOLDERS",
@@ -31,10 +33,26 @@ __all__ = [
     "Outcomes",
     "Profile",
     "ProfileError",
+    "ReportDeadline",
+    "ReportDue",
     "load_law",
     "load_outcomes",
     "load_profiles",
 ]
+
+
+@dataclass(frozen=True)
+class ReportDeadline:
+    """When one organisation's annual report for one year falls due, and under which rule."""
+
+    year: int  # the year the report covers
+    due_on: date  # in the next year
+    article: str  # e.g. the article of the Regulations that sets the date
+    regulations: str  # the title of the Regulations, to cite the article
+
+    @property
+    def citation(self) -> str:
+        return self.regulations + self.article
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,14 @@ class Law(Outcomes):
             if profile.effective_from <= received_on:
                 found = profile
         return found
+
+    def report_deadline(self, kind: str, year: int) -> ReportDeadline:
+        """When the annual report for ``year`` of an organisation of ``kind`` (city, county,
+        department, township) falls due: under the profile in force on 1 January of the next
+        year, when the report is due (``annual_report:`` of catalog_schemas/profiles/)."""
+        profile = self.profile_for(date(year + 1, 1, 1))
+        due = profile.report_due(kind)
+        return ReportDeadline(year, due.due_on(year), due.article, profile.regulations)
 
 
 def load_law(schemas_dir: str | Path) -> Law:

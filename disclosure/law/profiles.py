@@ -91,12 +91,28 @@ _TOP = (
     "closures",
     "record_corrections",
     "wording",
+    "annual_report",
 )
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class ProfileError(ValueError):
     """A profile file is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    """When a body's annual report (政府信息公开工作年度报告) for a year falls due: on ``month``/
+    ``day`` of the next year, under ``article`` (``annual_report:`` in a profile, per kind of
+    organisation)."""
+
+    month: int
+    day: int
+    article: str
+
+    def due_on(self, year: int) -> date:
+        """The due date of the report for ``year`` (it is published in the next year)."""
+        return date(year + 1, self.month, self.day)
 
 
 def _join(items: list[str]) -> str:
@@ -122,6 +138,8 @@ class Profile:
     # answer to a correction of records (outcomes.yaml record_corrections) -> legal basis
     record_correction_articles: Mapping[str, str]
     wordings: Mapping[str, str] = field(repr=False)
+    # kind of organisation -> when its annual report falls due (``annual_report:``)
+    annual_report: Mapping[str, ReportDue] = field(default_factory=dict)
     source: str = field(default="", compare=False)  # the file, for messages
 
     # -- articles -----------------------------------------------------------------------------
@@ -186,6 +204,16 @@ class Profile:
             self.ground_article(ground) if ground else "", self.outcome_article(outcome)
         )
 
+    def report_due(self, kind: str) -> ReportDue:
+        """When the annual report of an organisation of ``kind`` falls due under these rules."""
+        try:
+            return self.annual_report[kind]
+        except KeyError:
+            raise ProfileError(
+                f"{self.source}: annual_report.{kind}: 缺少此类机构的年度报告期限 (no due date "
+                f"for this kind of organisation)"
+            ) from None
+
     # -- texts --------------------------------------------------------------------------------
 
     def values(self, **case: str) -> dict[str, str]:
@@ -246,6 +274,31 @@ def _texts(
     return out
 
 
+def _report_dues(data: dict, where: str) -> dict[str, ReportDue]:
+    """``annual_report: {kind: {due: "MM-DD", article: ...}}``."""
+    value = _mapping(data, "annual_report", where)
+    if not value:
+        raise ProfileError(f"{where}: annual_report: 不能为空 (must not be empty)")
+    out = {}
+    for kind, rule in value.items():
+        name = f"annual_report.{kind}"
+        if not isinstance(rule, dict):
+            raise ProfileError(f"{where}: {name}: 必须是映射 (must be a mapping)")
+        texts = _texts(rule, name, where, ("due", "article"), empty_ok=False)
+        match = re.fullmatch(r"(\d{2})-(\d{2})", texts["due"])
+        try:
+            if match is None:
+                raise ValueError
+            date(2001, int(match[1]), int(match[2]))  # a day of every year (no 29 February)
+        except ValueError:
+            raise ProfileError(
+                f"{where}: {name}.due: 必须是月-日 MM-DD (must be a month and day)，实际为 "
+                f"{texts['due']!r}"
+            ) from None
+        out[str(kind)] = ReportDue(int(match[1]), int(match[2]), texts["article"])
+    return out
+
+
 def parse_profile(data: Any, where: str = "profile") -> Profile:
     if not isinstance(data, dict):
         raise ProfileError(f"{where}: 顶层必须是映射 (top level must be a mapping)")
@@ -300,6 +353,7 @@ def parse_profile(data: Any, where: str = "profile") -> Profile:
         closure_articles=closures,
         record_correction_articles=record_corrections,
         wordings=wordings,
+        annual_report=_report_dues(data, where),
         source=where,
     )
     own = profile._own_values()

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from . import outbox  # noqa: E402,F401  (the after-flush listener)
+from .annual_reports import AnnualReport, ScorecardPublication  # noqa: F401
 from .appeals import CaseAppeal  # noqa: F401
 from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
 from .documents import DocumentDownload, ReleasedDocument  # noqa: F401

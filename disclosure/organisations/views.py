@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pyramid.view import view_config
+from sqlalchemy import select
 
+from ..clock import today
+from ..models import AnnualReport
 from ..security import Permission
 from .services import KIND_LABELS
 
@@ -20,11 +23,19 @@ def organisations(request):
 def organisation(request):
     org = request.context.organisation
     tree = request.organisations
+    last_year = today(request).year - 1
+    published = request.dbsession.scalars(
+        select(AnnualReport.year).where(AnnualReport.organisation_id == org.id).distinct()
+    ).all()
     return {
         "org": org,
         "ancestors": tree.ancestors(org),
         "children": tree.children(org),
         "kind_labels": KIND_LABELS,
+        # the annual reports: every published year, and last year's (perhaps still a draft)
+        "report_years": sorted({last_year, *published}, reverse=True),
+        "published_years": set(published),
+        "has_summary": org.kind in ("city", "county"),
     }
 
 

@@ -115,6 +115,62 @@ def _summary(appeal: CaseAppeal) -> str:
     return f"{appeal.kind_label}：{appeal.body}，{appeal.filed_on.isoformat()} 申请或起诉"
 
 
+# --- the service: the case page and the demo record appeals the same way -------------------------
+
+
+def add_appeal(db, req, data: dict, user, actor_label: str, day: date) -> CaseAppeal:
+    """Record a new appeal (``data`` as returned by :func:`validate` with ``AppealSchema``) and
+    its history event."""
+    appeal = CaseAppeal(
+        request=req,
+        kind=data["kind"],
+        body=data["body"],
+        filed_on=data["filed_on"],
+        result=data["result"],
+        decided_on=data["decided_on"],
+        created_by_id=user.id,
+    )
+    db.add(appeal)
+    db.flush()
+    changes = {"appeal": appeal.id, "appeal_result": appeal.result_label}
+    if appeal.decided_on:
+        changes["decided_on"] = appeal.decided_on.isoformat()
+    _event(db, req, appeal, "record_appeal", changes, user, actor_label, day)
+    return appeal
+
+
+def decide_appeal(db, appeal: CaseAppeal, data: dict, user, actor_label: str, day: date) -> None:
+    """Record an appeal's result (``data`` validated with ``AppealResultSchema``)."""
+    before = (appeal.result_label, appeal.decided_on.isoformat() if appeal.decided_on else "")
+    appeal.result, appeal.decided_on = data["result"], data["decided_on"]
+    changes = {
+        "appeal": appeal.id,
+        "appeal_result": [before[0], appeal.result_label],
+        "decided_on": [before[1], appeal.decided_on.isoformat() if appeal.decided_on else ""],
+    }
+    _event(db, appeal.request, appeal, "update_appeal", changes, user, actor_label, day)
+
+
+def _event(db, req, appeal, action: str, changes: dict, user, actor_label: str, day: date):
+    db.add(
+        RequestEvent(
+            request=req,
+            on=day,
+            actor_id=user.id,
+            actor_label=actor_label,
+            action=action,
+            from_status=req.status,
+            to_status=req.status,
+            reason=_summary(appeal),
+            changes=changes,
+            public_text="",
+            visible_to_applicant=False,
+        )
+    )
+    req.updated_at = utcnow()  # a new lock_version: a page shown before this is stale
+    db.flush()
+
+
 @view_config(
     route_name="officer_request_appeals",
     request_method="POST",
@@ -154,46 +210,10 @@ def record_appeal(request):
         return refused(400, "行政复议、行政诉讼的登记内容有误，请核对", exc.asdict())
     actor = Actor.officer(request.identity, request.has_permission)
     if appeal is None:
-        appeal = CaseAppeal(
-            request=req,
-            kind=data["kind"],
-            body=data["body"],
-            filed_on=data["filed_on"],
-            result=data["result"],
-            decided_on=data["decided_on"],
-            created_by_id=request.identity.id,
-        )
-        request.dbsession.add(appeal)
-        request.dbsession.flush()
-        action, message = "record_appeal", f"已登记：{appeal.kind_label}"
-        changes = {"appeal": appeal.id, "appeal_result": appeal.result_label}
-        if appeal.decided_on:
-            changes["decided_on"] = appeal.decided_on.isoformat()
+        appeal = add_appeal(request.dbsession, req, data, request.identity, actor.label, day)
+        message = f"已登记：{appeal.kind_label}"
     else:
-        before = (appeal.result_label, appeal.decided_on.isoformat() if appeal.decided_on else "")
-        appeal.result, appeal.decided_on = data["result"], data["decided_on"]
-        action, message = "update_appeal", f"已更新结果：{appeal.kind_label}"
-        changes = {
-            "appeal": appeal.id,
-            "appeal_result": [before[0], appeal.result_label],
-            "decided_on": [before[1], appeal.decided_on.isoformat() if appeal.decided_on else ""],
-        }
-    request.dbsession.add(
-        RequestEvent(
-            request=req,
-            on=day,
-            actor_id=request.identity.id,
-            actor_label=actor.label,
-            action=action,
-            from_status=req.status,
-            to_status=req.status,
-            reason=_summary(appeal),
-            changes=changes,
-            public_text="",
-            visible_to_applicant=False,
-        )
-    )
-    req.updated_at = utcnow()  # a new lock_version: a page shown before this is stale
-    request.dbsession.flush()
+        decide_appeal(request.dbsession, appeal, data, request.identity, actor.label, day)
+        message = f"已更新结果：{appeal.kind_label}"
     request.session.flash(message)
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))

@@ -124,6 +124,9 @@ def cmd_load_demo(env: Env, args) -> int:
                 print(f"账号：{email}（{role}，{org.name}）密码 {DEMO_PASSWORD}")
     report = _import(env, db, DEMO_DIR / "items.jsonl", today=business_today())
     load_demo_requests(env, db, business_today())
+    from ..demo.year import load_demo_year  # a full year (2025) for the annual reports
+
+    load_demo_year(env.settings, env.schema, db, password=DEMO_PASSWORD)
     return 0 if not report.rejected else 3
 
 
@@ -451,7 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("initdb", help="创建或升级数据库（Alembic 迁移）")
     p.add_argument("config")
     p.set_defaults(func=cmd_initdb)
-    p = sub.add_parser("load-demo", help="载入演示数据：咸阳市机构树、演示账号、目录条目")
+    p = sub.add_parser(
+        "load-demo",
+        help="载入演示数据：咸阳市机构树、演示账号、目录条目、申请，以及 2025 年全年的申请、复议诉讼和年报录入数据",
+    )
     p.add_argument("config")
     p.set_defaults(func=cmd_load_demo)
     p = sub.add_parser("create-user", help="创建工作人员账号")

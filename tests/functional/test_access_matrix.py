@@ -176,6 +176,28 @@ MATRIX: dict[str, list[Case]] = {
             secrets=(b"MATRIX-RELEASED-BYTES",),
         )
     ],
+    # statistics: aggregate counts for everyone, never an applicant's data
+    "statistics": [
+        Case("GET", "/statistics", everyone(200), secrets=CASE_DATA + (DESCRIPTION,), sees=()),
+        Case(
+            "GET",
+            "/statistics?year=2026&org={township_code}&scope=own",
+            everyone(200),
+            secrets=CASE_DATA + (DESCRIPTION, "{tracking_number}"),
+            sees=(),
+        ),
+        Case("GET", "/statistics?org=NOSUCHORG", everyone(404)),
+    ],
+    "statistics_csv": [
+        Case(
+            "GET",
+            "/statistics.csv?figure=applicants&org={township_code}",
+            everyone(200),
+            secrets=CASE_DATA,
+            sees=(),
+        ),
+        Case("GET", "/statistics.csv?figure=breakdown", everyone(400)),
+    ],
     "login": [Case("GET", "/login", everyone(200))],
     "logout": [Case("POST", "/logout", everyone(303))],
     # --- the officer area
@@ -380,6 +402,41 @@ MATRIX: dict[str, list[Case]] = {
             params={"lock_version": "1", "licences": "3", "overview": "矩阵总体情况"},
         ),
     ],
+    # the annual report (issue 11): public pages and files; publication by its own officers
+    "annual_report": [
+        Case("GET", "/organisations/{township_code}/annual-reports/2025", everyone(200))
+    ],
+    "annual_report_pdf": [
+        Case("GET", "/organisations/{township_code}/annual-reports/2025.pdf", everyone(200))
+    ],
+    "annual_report_csv": [
+        Case("GET", "/organisations/{township_code}/annual-reports/2025/table3.csv", everyone(200))
+    ],
+    "annual_report_summary": [
+        Case("GET", "/organisations/{county_code}/annual-reports/2025/summary", everyone(200)),
+        Case("GET", "/organisations/{township_code}/annual-reports/2025/summary", everyone(404)),
+    ],
+    "officer_reports": [
+        Case("GET", "/officer/reports?year=2025", officers_only(**ALL_OFFICERS_200))
+    ],
+    "officer_report_publish": [
+        Case(
+            "POST",
+            "/officer/reports/{township_code}/2025/publish",
+            officers_only(**HANDLE_OWN),
+            params={"lock_version": "1"},
+        )
+    ],
+    "officer_report_correct": [
+        Case(
+            "POST",
+            "/officer/reports/{township_code}/2025/correct",
+            officers_only(
+                officer=409, sibling=403, org_admin=409, county_admin=403, city_admin=403
+            ),
+            params={"lock_version": "1", "change_note": "矩阵更正说明"},
+        )
+    ],
     "officer_calendar": [
         Case(
             "GET",
@@ -389,8 +446,78 @@ MATRIX: dict[str, list[Case]] = {
             ),
         )
     ],
+    # the yearly evaluation (评比): the ranking for the city office and org admins (the rows they
+    # may read); one body's breakdown for its officers and overseers; publishing for the city office
+    "officer_scorecard": [
+        Case(
+            "GET",
+            "/officer/scorecard?year=2025",
+            officers_only(
+                officer=403, sibling=403, org_admin=200, county_admin=200, city_admin=200
+            ),
+        )
+    ],
+    "officer_scorecard_csv": [
+        Case(
+            "GET",
+            "/officer/scorecard/2025.csv",
+            officers_only(
+                officer=403, sibling=403, org_admin=200, county_admin=200, city_admin=200
+            ),
+        )
+    ],
+    "officer_scorecard_publish": [
+        Case(
+            "POST",
+            "/officer/scorecard/2025/publish",
+            officers_only(
+                officer=403, sibling=403, org_admin=403, county_admin=403, city_admin=303
+            ),
+            params={"version": "1"},
+        )
+    ],
+    "officer_scorecard_body": [
+        Case(
+            "GET",
+            "/officer/scorecard/2025/{township_code}",
+            officers_only(**READ_OWN_AND_OVERSEERS),
+        )
+    ],
+    "officer_statistics": [
+        Case(
+            "GET",
+            "/officer/statistics",
+            officers_only(**ALL_OFFICERS_200),
+            secrets=CASE_DATA + (DESCRIPTION,),
+            sees=(),
+        ),
+        Case(
+            "GET",
+            "/officer/statistics?org={township_code}&scope=own",
+            officers_only(**READ_OWN_AND_OVERSEERS),
+            secrets=CASE_DATA + (DESCRIPTION,),
+            sees=(),
+        ),
+    ],
+    "officer_statistics_csv": [
+        Case(
+            "GET",
+            "/officer/statistics.csv?figure=breakdown&org={township_code}",
+            officers_only(**READ_OWN_AND_OVERSEERS),
+            secrets=CASE_DATA,
+            sees=(),
+        )
+    ],
     # --- the JSON API (never a login redirect)
     "api_organisations": [Case("GET", "/api/v1/organisations", everyone(200))],
+    "api_annual_report": [
+        Case("GET", "/api/v1/organisations/{township_code}/annual-reports/2025", everyone(200))
+    ],
+    "api_annual_report_summary": [
+        Case(
+            "GET", "/api/v1/organisations/{county_code}/annual-reports/2025/summary", everyone(200)
+        )
+    ],
     "api_catalogue": [
         Case("GET", "/api/v1/catalogue", everyone(200), secrets=(DRAFT_TITLE,), sees=())
     ],
@@ -494,6 +621,7 @@ def world(databases, schema, app_settings, tmp_path_factory):
         county, township, sibling = _pick_county(tree)
         root = tree.roots[0]
         w.township_code = township.code
+        w.county_code = county.code
         users = {
             "officer": create_user(
                 db, "matrix.officer@example.gov.cn", PASSWORD, township, "officer"

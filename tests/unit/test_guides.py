@@ -16,15 +16,17 @@ import pytest
 from disclosure.catalogue.registry import load_organisation_seed, load_schema
 from disclosure.letters.services import reconsideration_body
 from disclosure.models import Organisation
+from disclosure.scorecard.config import load_scorecard
+from disclosure.scorecard.guides import EMAIL_RE, FIRST_RECONSIDERATION_RE, URL_RE, guide_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "catalog_schemas"
 SCHEMA = load_schema(SCHEMAS)
 SEED = load_organisation_seed(SCHEMAS / "organisations" / "xianyang.yaml", SCHEMA)
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-URL_RE = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}/\S*")
-FIRST_RECONSIDERATION_RE = re.compile(r"应当先(?:向\S+?)?申请行政复议")
+# the guide's elements are the scorecard's rule (disclosure.scorecard.guides), which the yearly
+# evaluation scores; these tests check every demo guide against it
+GUIDE_PHRASES = load_scorecard(SCHEMAS, SCHEMA).indicator("guide_complete").params["phrases"]
 
 
 def _build(node: dict, parent: Organisation | None, out: list) -> None:
@@ -56,6 +58,11 @@ def each_organisation():
 def test_the_seed_has_a_guide_for_every_organisation():
     assert len(ORGS) == 72
     assert all(o.guide for o in ORGS)
+
+
+@each_organisation()
+def test_guide_is_complete_by_the_scorecard_rule(org):
+    assert guide_missing(org, SCHEMA, GUIDE_PHRASES) == []
 
 
 @each_organisation()
