@@ -33,3 +33,10 @@ def parse_date(value: object) -> date:
     if not in_range(parsed):
         raise DateInputError(OUT_OF_RANGE)
     return parsed
+
+
+def zh_date(value: date | None) -> str:
+    """A date as Chinese documents write it: 2027年1月31日 (no leading zeros); "" for None."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"

@@ -9,6 +9,8 @@ from pyramid.i18n import get_localizer
 from pyramid.renderers import JSON
 from pyramid.threadlocal import get_current_request
 
+from .dates import zh_date
+
 DEFORM_SEARCH_PATH = ("deform:templates/",)
 
 
@@ -18,6 +20,7 @@ def _translator(term):
 
 
 def _template_globals(event):
+    event["zh_date"] = zh_date
     request = event.get("request")
     if request is not None:
         event["get_csrf_token"] = lambda: get_csrf_token(request)

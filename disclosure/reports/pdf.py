@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..dates import zh_date
 from .compute import TABLE3_COLUMNS, TABLE3_ROWS
 from .lifecycle import Report
 from .tables import (
@@ -187,9 +188,9 @@ def build_pdf(report: Report, font: str) -> bytes:
     texts = report.section_texts()
     story: list = [_p(report.title, st["title"])]
     if report.published is not None:
-        sub = f"第{report.published.version}版 · 发布日期：{report.published.published_on:%Y年%m月%d日}"
+        sub = f"第{report.published.version}版 · 发布日期：{zh_date(report.published.published_on)}"
     else:
-        sub = f"截至数据生成时的统计 · 应于 {report.deadline.due_on:%Y年%m月%d日} 前发布"
+        sub = f"截至数据生成时的统计 · 应于 {zh_date(report.deadline.due_on)} 前发布"
         story.append(_p(DRAFT_MARK, st["mark"]))
     story.append(_p(sub, st["sub"]))
     story.append(Spacer(1, 4 * mm))
