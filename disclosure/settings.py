@@ -26,6 +26,7 @@ DEFAULTS: dict[str, str] = {
     "page_size": "20",
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
     "search.indexer": "thread",
+    "search.backend": "whoosh",  # the search engine: whoosh (see disclosure.search.ENGINES)
     "requests.profile": "",  # empty: rules by receipt date (profiles' effective_from); a key forces one
     "requests.purge_after_years": "5",  # `disclosure purge-personal-data`: years after closing
     "mail.host": "localhost",

@@ -1,16 +1,37 @@
-"""Full-text search of the public catalogue (Whoosh), kept in sync through an outbox."""
+"""Full-text search of the public catalogue: one engine behind ``ISearchIndex``, chosen by
+``disclosure.search.backend`` (``ENGINES``), kept in sync through an outbox."""
 
 import atexit
 
 from .. import settings as s
+from ..settings import SettingsError
 from .indexer import Indexer, IndexerThread
 from .interfaces import ISearchIndex
 from .whoosh_index import IndexStore, WhooshSearchIndex
 
 
+def _whoosh(settings, registry) -> WhooshSearchIndex:
+    return WhooshSearchIndex(IndexStore(s.get(settings, "search.index_dir")))
+
+
+#: ``disclosure.search.backend`` → a factory ``(settings, registry) -> ISearchIndex``
+ENGINES = {"whoosh": _whoosh}
+
+
+def make_search_index(settings, registry):
+    name = s.get(settings, "search.backend").strip()
+    factory = ENGINES.get(name)
+    if factory is None:
+        raise SettingsError(
+            f"disclosure.search.backend: 未知的检索引擎 {name!r} (unknown search engine; "
+            f"one of {', '.join(ENGINES)})"
+        )
+    return factory(settings, registry)
+
+
 def includeme(config):
     settings = config.get_settings()
-    search_index = WhooshSearchIndex(IndexStore(s.get(settings, "search.index_dir")))
+    search_index = make_search_index(settings, config.registry)
     config.register_service(search_index, ISearchIndex)
     config.registry["search_index"] = search_index
     indexer = Indexer(

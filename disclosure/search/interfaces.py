@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .query import ParsedQuery, parse
+
 
 @dataclass
 class SearchQuery:
@@ -21,6 +23,11 @@ class SearchQuery:
     sort: str = "relevance"  # relevance | date
     page: int = 1
     per_page: int = 20
+    # the query tree, parsed once from ``q`` here; every engine compiles it
+    tree: ParsedQuery = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.tree = parse(self.q or "")
 
 
 @dataclass
@@ -49,10 +56,23 @@ class SearchResult:
 
 
 class ISearchIndex(Protocol):
-    """The public catalogue's full-text index."""
+    """The public catalogue's full-text index: one engine, chosen by ``disclosure.search.backend``
+    (``whoosh``; the SQL engines are being added). Every engine passes the contract suite.
+
+    ``apply`` upserts public documents (``documents.to_document``) and deletes item ids;
+    ``search`` compiles ``query.tree`` and returns one page with facet counts and snippets;
+    ``stamps`` maps item id → the stamp of the indexed version (for ``index-check``);
+    ``clear`` empties the index; ``health`` reports the engine and its size.
+    """
+
+    name: str
 
     def apply(self, documents: Iterable[dict], deletions: Iterable[str]) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 
     def stamps(self) -> dict[str, str]: ...
+
+    def clear(self) -> None: ...
+
+    def health(self) -> dict: ...

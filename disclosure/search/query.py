@@ -1,4 +1,6 @@
-"""Turn what a person typed into a Whoosh query, without ever failing on odd input.
+"""Parse what a person typed into one engine-neutral query tree, without ever failing on odd
+input. Every engine compiles this tree (``whoosh_compile`` for Whoosh); nothing parses the text
+twice: ``SearchQuery.tree`` is parsed once, where the query is made.
 
 Words match all words (AND); ``OR`` between two words makes either enough; ``-word`` excludes;
 "quoted phrases" (ASCII or Chinese quotes) must match exactly. A 文号 or 索引号 anywhere in the
@@ -11,26 +13,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
 from .analysis import (
     find_document_numbers,
     looks_like_index_number,
     normalise_document_number,
     normalise_index_number,
-    tokens,
 )
 
 MAX_QUERY_CHARS = 200
 QUOTES = re.compile(r'["“”＂「」『』]')
 PHRASE = re.compile(r'"([^"]*)"')
 OPERATORS = {"OR", "或", "|", "AND", "与", "&", "-", "NOT"}
-ID_BOOST = 1000.0
-TITLE_BOOST = 3.0
 
 
 @dataclass
 class ParsedQuery:
+    """The query tree: AND of OR-groups of typed words, phrases, exclusions and identifiers
+    (文号 and 索引号, normalised). The filters are the other fields of ``SearchQuery``."""
+
     groups: list[list[str]] = field(default_factory=list)  # AND of OR-groups
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
@@ -73,64 +73,3 @@ def parse(text: str) -> ParsedQuery:
         else:
             parsed.groups.append([raw])
     return parsed
-
-
-def _phrase(fieldname: str, text: str) -> wq.Query | None:
-    grams = tokens(text, "bigram")
-    if not grams:
-        return None
-    if len(grams) == 1:
-        return wq.Term(fieldname, grams[0])
-    return wq.Phrase(fieldname, grams)
-
-
-def word_query(word: str) -> wq.Query | None:
-    """One typed word: its segmented words in title or text, or the exact characters."""
-    words = tokens(word, "word", mode="query")
-    if not words:
-        return None
-    options: list[wq.Query] = []
-    for fieldname, boost in (("title", TITLE_BOOST), ("content", 1.0)):
-        terms = [wq.Term(fieldname, w, boost=boost) for w in words]
-        options.append(terms[0] if len(terms) == 1 else wq.And(terms))
-    for fieldname in ("title_bg", "content_bg"):
-        exact = _phrase(fieldname, word)
-        if exact is not None:
-            options.append(exact)
-    options.append(wq.Term("keywords", word.lower(), boost=TITLE_BOOST))
-    return wq.Or(options)
-
-
-def phrase_query(text: str) -> wq.Query | None:
-    title, content = _phrase("title_bg", text), _phrase("content_bg", text)
-    if title is None:
-        return None
-    if isinstance(title, wq.Term):  # one character: any word containing it
-        return wq.Or([word_query(text) or title, title, content])
-    title.boost = TITLE_BOOST
-    return wq.Or([title, content])
-
-
-def build(parsed: ParsedQuery) -> wq.Query | None:
-    """The Whoosh query, or None when nothing searchable is left."""
-    required: list[wq.Query] = []
-    for group in parsed.groups:
-        options = [q for q in (word_query(w) for w in group) if q is not None]
-        if options:
-            required.append(options[0] if len(options) == 1 else wq.Or(options))
-    for phrase in parsed.phrases:
-        q = phrase_query(phrase)
-        if q is not None:
-            required.append(q)
-    text_query: wq.Query | None = None
-    if required:
-        text_query = required[0] if len(required) == 1 else wq.And(required)
-        excluded = [q for q in (word_query(w) for w in parsed.excluded) if q is not None]
-        if excluded:
-            text_query = wq.AndNot(text_query, wq.Or(excluded))
-    identifiers: list[wq.Query] = [
-        wq.Term("document_number", n, boost=ID_BOOST) for n in parsed.document_numbers
-    ] + [wq.Term("index_number", n, boost=ID_BOOST) for n in parsed.index_numbers]
-    if not identifiers:
-        return text_query
-    return wq.Or([*identifiers, *([text_query] if text_query is not None else [])])

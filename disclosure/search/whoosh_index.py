@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from markupsafe import escape
-from whoosh import fields, highlight, index, sorting
+from whoosh import fields, highlight, index, sorting, writing
 from whoosh import query as wq
 
 from .analysis import bigram_analyzer, word_analyzer
 from .interfaces import SearchHit, SearchQuery, SearchResult
-from .query import build, parse
+from .whoosh_compile import build
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ class IndexStore:
 class WhooshSearchIndex:
     """Search and update the live generation. Searches may run in many threads."""
 
+    name = "whoosh"
+
     def __init__(self, store: IndexStore, pinned: index.Index | None = None) -> None:
         self.store = store
         self._lock = threading.Lock()
@@ -176,6 +178,24 @@ class WhooshSearchIndex:
         with self._index().searcher() as s:
             return {f["item_id"]: f.get("stamp", "") for f in s.all_stored_fields()}
 
+    def clear(self) -> None:
+        """An empty generation swapped in (a pinned index being built is emptied in place)."""
+        if self._pinned is not None:
+            writer = self._pinned.writer()
+            writer.commit(mergetype=writing.CLEAR)
+            return
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        self.store.swap(self.store.new_generation())
+        self.store.remove_old(keep=1)
+
+    def health(self) -> dict:
+        ix = self._index()
+        return {
+            "engine": self.name,
+            "documents": ix.doc_count(),
+            "generation": self.store.current_name() if self._pinned is None else "(building)",
+        }
+
     # --- searching -----------------------------------------------------------------------
 
     def search(
@@ -188,7 +208,7 @@ class WhooshSearchIndex:
     ) -> SearchResult:
         """One page of hits. ``facets`` and ``snippets`` may be turned off where only the
         ranking is wanted (the benchmark compares engines on that)."""
-        parsed = parse(query.q)
+        parsed = query.tree
         text_query = build(parsed)
         message = "检索词过长，已截取前 200 个字符。" if parsed.truncated else None
         if text_query is None:

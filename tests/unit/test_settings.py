@@ -114,3 +114,13 @@ def test_get_falls_back_to_defaults():
 )
 def test_as_bool(value, expected):
     assert as_bool(value) is expected
+
+
+def test_an_unknown_search_backend_stops_start_up_naming_the_setting():
+    import pytest
+
+    from disclosure.search import make_search_index
+    from disclosure.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="disclosure.search.backend.*'elastic'.*whoosh"):
+        make_search_index({"disclosure.search.backend": "elastic"}, None)
