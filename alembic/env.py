@@ -29,12 +29,28 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+#: Tables a search engine owns (an SQLite FTS5 virtual table and its shadow tables, PostgreSQL
+#: tsvector tables): made by migrations for one dialect only, never by the models, so
+#: autogenerate and ``alembic check`` leave them alone.
+ENGINE_TABLE_PREFIX = "search_engine_"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    if type_ == "table" and name and name.startswith(ENGINE_TABLE_PREFIX):
+        return False
+    table = getattr(obj, "table", None)
+    if table is not None and str(getattr(table, "name", "")).startswith(ENGINE_TABLE_PREFIX):
+        return False
+    return True
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
