@@ -50,11 +50,33 @@ class Env:
         self.database_url = s.get(self.settings, "database_url")
         self.schema = load_schema(s.get(self.settings, "schemas_dir"))
         self._engine = None
+        self._search_index = None
 
     def session(self):
+        return self.session_factory()()
+
+    def session_factory(self):
+        """Sessions on the application's database; with a transactional search engine
+        (``sqlite``) every commit also writes the search index, as in the web app."""
+        from ..search.transactional import bind, is_transactional
+
         if self._engine is None:
             self._engine = get_engine(self.database_url)
-        return get_session_factory(self._engine)()
+        factory = get_session_factory(self._engine)
+        search_index = self.search_index()
+        if is_transactional(search_index):
+            bind(factory, search_index, schema=self.schema)
+        return factory
+
+    def search_index(self):
+        """The configured search engine (``disclosure.search.backend``)."""
+        from ..search import make_search_index
+
+        if self._engine is None:
+            self._engine = get_engine(self.database_url)
+        if self._search_index is None:
+            self._search_index = make_search_index(self.settings, {"db_engine": self._engine})
+        return self._search_index
 
 
 def cmd_initdb(env: Env, args) -> int:
@@ -238,12 +260,11 @@ def cmd_import(env: Env, args) -> int:
 
 def _search(env: Env):
     from ..search.indexer import Indexer
-    from ..search.whoosh_index import IndexStore, WhooshSearchIndex
+    from ..search.whoosh_index import IndexStore
 
     store = IndexStore(s.get(env.settings, "search.index_dir"))
-    search_index = WhooshSearchIndex(store)
-    env.session()  # creates the engine
-    factory = get_session_factory(env._engine)
+    search_index = env.search_index()
+    factory = env.session_factory()
     return store, search_index, factory, Indexer(factory, search_index, schema=env.schema)
 
 
@@ -275,8 +296,11 @@ def cmd_reindex(env: Env, args) -> int:
     import time
 
     from ..search.indexer import rebuild
+    from ..search.transactional import is_transactional
 
-    store, _, factory, _ = _search(env)
+    store, search_index, factory, _ = _search(env)
+    if is_transactional(search_index):
+        return _reindex_in_database(env, search_index, factory)
     start = time.monotonic()
     with tqdm(desc="重建索引", unit="条", file=sys.stderr, disable=None) as bar:
         report = rebuild(
@@ -295,12 +319,40 @@ def cmd_reindex(env: Env, args) -> int:
     return 0
 
 
+def _reindex_in_database(env: Env, search_index, factory) -> int:
+    """A search engine in the application's database (``sqlite``): re-apply every public item
+    in short batched transactions, remove what is not public any more, then optimise."""
+    import time
+
+    from ..search.transactional import rebuild
+
+    start = time.monotonic()
+    with tqdm(desc="重建索引", unit="条", file=sys.stderr, disable=None) as bar:
+        report = rebuild(
+            factory,
+            search_index,
+            schema=env.schema,
+            progress=bar.update,
+            total=lambda n: bar.reset(total=n),
+        )
+    optimize = getattr(search_index, "optimize", None)
+    if optimize:
+        optimize()
+    seconds = time.monotonic() - start
+    print(
+        f"重建完成：{report.indexed} 条，{seconds:.1f} 秒（{report.indexed / max(seconds, 1e-9):.0f} 条/秒），"
+        f"移除 {report.removed} 条，检索引擎 {search_index.name}"
+    )
+    return 0
+
+
 def cmd_index_check(env: Env, args) -> int:
     from ..search.indexer import check
 
     _, search_index, factory, indexer = _search(env)
     report = check(factory, search_index)
-    pending = indexer.pending()
+    # a transactional engine (sqlite) is written with each change: the outbox is no backlog for it
+    pending = "—" if getattr(search_index, "transactional", False) else indexer.pending()
     print(
         f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.extra)}，待处理变更 {pending}"
     )
@@ -535,7 +587,11 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"错误：找不到配置文件 {exc.filename or args.config}", file=sys.stderr)
         return 2
-    return args.func(env, args)
+    try:
+        return args.func(env, args)
+    except s.SettingsError as exc:  # e.g. a search engine the database cannot hold
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

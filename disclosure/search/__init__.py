@@ -7,6 +7,10 @@ from .. import settings as s
 from ..settings import SettingsError
 from .indexer import Indexer, IndexerThread
 from .interfaces import ISearchIndex
+from .pg_engine import make_postgresql
+from .sqlite_engine import from_settings as _sqlite
+from .transactional import bind as bind_transactional
+from .transactional import is_transactional
 from .whoosh_index import IndexStore, WhooshSearchIndex
 
 
@@ -15,7 +19,7 @@ def _whoosh(settings, registry) -> WhooshSearchIndex:
 
 
 #: ``disclosure.search.backend`` → a factory ``(settings, registry) -> ISearchIndex``
-ENGINES = {"whoosh": _whoosh}
+ENGINES = {"whoosh": _whoosh, "postgresql": make_postgresql, "sqlite": _sqlite}
 
 
 def make_search_index(settings, registry):
@@ -40,7 +44,14 @@ def includeme(config):
         schema=config.registry["catalogue_schema"],
     )
     config.registry["search_indexer"] = indexer
-    if s.get(settings, "search.indexer") == "thread":
+    if is_transactional(search_index):
+        # written in each catalogue change's own transaction: no indexer thread for it
+        bind_transactional(
+            config.registry["dbsession_factory"],
+            search_index,
+            schema=config.registry["catalogue_schema"],
+        )
+    elif s.get(settings, "search.indexer") == "thread":
         thread = IndexerThread(indexer)
         config.registry["search_indexer_thread"] = thread
 

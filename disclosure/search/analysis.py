@@ -11,16 +11,20 @@ Pure functions and picklable Whoosh tokenizers; no database, no Pyramid.
 - ``BigramTokenizer`` emits overlapping character bigrams at consecutive positions.
   Use it for quoted phrase queries: the phrase 政务公开 is 政务/务公/公开 at positions
   n, n+1, n+2, exactly as in any text that contains it.
-- ``normalise_document_number`` / ``find_document_numbers`` give every spelling of a
-  文号 (〔〕 [] () （） 【】, full-width digits, spaces, traditional characters) one
-  canonical form, ``咸政发〔2009〕12号``. It is a match key: folding may change characters
-  (乾 → 干), so show the original to people.
+- ``normalise_document_number`` / ``find_document_numbers`` / ``document_number_spans`` give
+  every spelling of a 文号 (〔〕 [] () （） 【】 or no brackets at all: 咸政发2009年12号,
+  咸政发 2009 12号; full-width digits, spaces, traditional characters) one canonical form,
+  ``咸政发〔2009〕12号``. It is a match key: folding may change characters (乾 → 干), so
+  show the original to people.
+- ``highlight_spans`` gives the character spans a snippet should mark: quoted phrases whole
+  (where they match as phrase search matches them) and the typed words. Engine-neutral.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib import resources
 from operator import add, itemgetter
@@ -32,7 +36,9 @@ __all__ = [
     "BigramTokenizer",
     "WordTokenizer",
     "bigram_analyzer",
+    "document_number_spans",
     "find_document_numbers",
+    "highlight_spans",
     "find_index_numbers",
     "fold",
     "looks_like_document_number",
@@ -124,6 +130,19 @@ _DOCNO_IN_TEXT = re.compile(
     rf"(?P<issuer>[{_CJK}a-zA-Z]+)\s*[{re.escape(_OPEN_BRACKETS)}]\s*(?P<year>\d{{4}})\s*"
     rf"[{re.escape(_CLOSE_BRACKETS)}]\s*第?\s*(?P<serial>\d{{1,6}})(?!\d)(?:\s*号)?"
 )
+# Without brackets the year must be set off from the serial (by 年, white space or 第) and the
+# 号 is required, so a date or a bare number is never read as a 文号: 咸民发2025年6号,
+# 咸民发 2025 6号, 咸民发2025 6号, 国家税务总局公告2020年第1号.
+_YEAR = r"(?:19|20)\d{2}"
+_BARE_SEPARATOR = r"(?:\s*年\s*|\s+)第?\s*|\s*第\s*"
+_DOCNO_BARE_WHOLE = re.compile(
+    rf"(?P<issuer>.*?[{_CJK}a-zA-Z])\s*(?P<year>{_YEAR})(?:{_BARE_SEPARATOR})"
+    rf"(?P<serial>\d{{1,6}})\s*号"
+)
+_DOCNO_BARE_IN_TEXT = re.compile(
+    rf"(?P<issuer>[{_CJK}a-zA-Z]+)\s*(?P<year>{_YEAR})(?:{_BARE_SEPARATOR})"
+    rf"(?P<serial>\d{{1,6}})(?!\d)\s*号"
+)
 # Orders (令) are numbered without a year: 国务院令第711号, 陕西省人民政府令第12号.
 _ORDER_WHOLE = re.compile(r"(?P<issuer>.+?令)第?(?P<serial>\d+)号?")
 _ORDER_IN_TEXT = re.compile(rf"(?P<issuer>[{_CJK}]+令)\s*第\s*(?P<serial>\d{{1,6}})(?!\d)\s*号")
@@ -149,19 +168,65 @@ def _canonical_document_number(issuer: str, year: str, serial: str) -> str:
 def normalise_document_number(text: str) -> str:
     """The canonical form of a 文号: ``咸政发〔2009〕12号``.
 
-    Any bracket style, full-width digits, spaces, traditional characters, a missing 号,
+    Any bracket style, no brackets at all (``咸政发2009年12号``, ``咸政发 2009 12号``),
+    full-width digits, spaces, traditional characters, a missing 号 (bracketed form only),
     a 第 before the serial and leading zeros in the serial all give the same string.
     Text that is not shaped like a 文号 is returned folded, without spaces, with its
     brackets made 〔〕 and its Latin letters in capitals.
     """
-    cleaned = _WHITESPACE.sub("", fold(text)).translate(_BRACKETS)
+    folded = fold(text).translate(_BRACKETS)
+    cleaned = _WHITESPACE.sub("", folded)
     match = _DOCNO_WHOLE.fullmatch(cleaned)
     if match is not None:
         return _canonical_document_number(*match.group("issuer", "year", "serial"))
+    # before the spaces go: in 咸政发 2009 12号 they separate the year from the serial
+    bare = _DOCNO_BARE_WHOLE.fullmatch(folded.strip())
+    if bare is not None:
+        issuer = _WHITESPACE.sub("", bare.group("issuer"))
+        return _canonical_document_number(issuer, *bare.group("year", "serial"))
     order = _ORDER_WHOLE.fullmatch(cleaned)
     if order is not None:
         return f"{order.group('issuer')}第{int(order.group('serial'))}号"
     return cleaned.upper()
+
+
+def document_number_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, 文号)`` of every 文号 in free text, in order: ``text[start:end]`` is
+    how it was typed (without a lead-in such as 请提供), the third item its canonical form.
+
+    >>> document_number_spans("请提供咸民发 2025 6号文件")
+    [(3, 14, '咸民发〔2025〕6号')]
+    """
+    folded = fold(text)  # same length as text: offsets carry over
+    spans: list[tuple[int, int, str]] = []
+    for pattern in (_DOCNO_IN_TEXT, _DOCNO_BARE_IN_TEXT):
+        for match in pattern.finditer(folded):
+            start = _issuer_start(folded, match.start("issuer"), match.group("issuer"))
+            issuer = folded[start : match.end("issuer")]
+            if not issuer:
+                continue
+            number = _canonical_document_number(issuer, *match.group("year", "serial"))
+            spans.append((start, match.end(), number))
+    for match in _ORDER_IN_TEXT.finditer(folded):
+        start = _issuer_start(folded, match.start("issuer"), match.group("issuer")[:-1])
+        issuer = folded[start : match.end("issuer")]
+        if len(issuer) < 2:
+            continue
+        spans.append((start, match.end(), f"{issuer}第{int(match.group('serial'))}号"))
+    spans.sort()
+    return spans
+
+
+def _issuer_start(folded: str, start: int, issuer: str) -> int:
+    """Where the issuer really starts: after a lead-in ("请提供咸政发…"), and not in the tail of
+    the 文号 before it ("…6号和咸政发〔2009〕12号": not an issuer called 号和咸政发 or 和咸政发)."""
+    lead_in = _ISSUER_LEAD_IN.match(issuer)
+    if lead_in is not None:
+        return start + lead_in.end()
+    stripped = issuer.lstrip("号")
+    if stripped != issuer or (start > 0 and folded[start - 1] in _AFTER_A_REFERENCE):
+        stripped = stripped.lstrip(_CONJUNCTIONS)
+    return start + len(issuer) - len(stripped)
 
 
 def find_document_numbers(text: str) -> list[str]:
@@ -169,30 +234,11 @@ def find_document_numbers(text: str) -> list[str]:
 
     >>> find_document_numbers("请提供咸政发【2009】12号文件")
     ['咸政发〔2009〕12号']
+    >>> find_document_numbers("咸民发2025年6号和咸民发 2025 16号")
+    ['咸民发〔2025〕6号', '咸民发〔2025〕16号']
     """
-    folded = fold(text)
     found: list[str] = []
-    for match in _DOCNO_IN_TEXT.finditer(folded):
-        issuer = match.group("issuer")
-        lead_in = _ISSUER_LEAD_IN.match(issuer)
-        if lead_in is not None:
-            issuer = issuer[lead_in.end() :]
-        elif match.start() > 0 and folded[match.start() - 1] in _AFTER_A_REFERENCE:
-            # "…1号和咸政发〔2009〕12号": a list of numbers, not an issuer called 和咸政发.
-            issuer = issuer.lstrip(_CONJUNCTIONS)
-        if not issuer:
-            continue
-        number = _canonical_document_number(issuer, *match.group("year", "serial"))
-        if number not in found:
-            found.append(number)
-    for match in _ORDER_IN_TEXT.finditer(folded):
-        issuer = match.group("issuer")
-        lead_in = _ISSUER_LEAD_IN.match(issuer[:-1])
-        if lead_in is not None:
-            issuer = issuer[lead_in.end() :]
-        if len(issuer) < 2:
-            continue
-        number = f"{issuer}第{int(match.group('serial'))}号"
+    for _start, _end, number in document_number_spans(text):
         if number not in found:
             found.append(number)
     return found
@@ -401,3 +447,66 @@ def tokens(text: str, kind: str = "word", mode: str = "index") -> list[str]:
     except KeyError:
         raise ValueError(f"unknown token kind {kind!r}; use 'word' or 'bigram'") from None
     return [token.text for token in analyzer(text, mode=mode)]
+
+
+# --------------------------------------------------------------------- highlighting
+
+
+def _gram_offsets(folded: str) -> tuple[list[str], list[int], list[int]]:
+    """The ``BigramTokenizer``'s token texts with their start and end characters, as three
+    lists (no Token objects: highlighting scans whole documents)."""
+    grams: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _RUNS.finditer(folded):
+        start, end = match.span()
+        if match.lastindex is None or end - start == 1:
+            grams.append(match.group())
+            starts.append(start)
+            ends.append(end)
+            continue
+        run = match.group()
+        grams.extend(map(add, run, run[1:]))
+        starts.extend(range(start, end - 1))
+        ends.extend(range(start + 2, end + 1))
+    return grams, starts, ends
+
+
+def highlight_spans(
+    text: str, words: Iterable[str] = (), phrases: Iterable[str] = ()
+) -> list[tuple[int, int]]:
+    """``(start, end)`` character spans of ``text`` to highlight, in order, merged where they
+    touch. A quoted phrase is marked where it matches as phrase search matches it (its
+    bigrams at consecutive positions), as one span, so 政务公开 is one <em>; a typed word
+    marks every word of the text that is one of its segmented words. Engine-neutral: any
+    engine can build its snippets from these spans.
+
+    >>> highlight_spans("要加强政务公开，政务要公开", phrases=["政务公开"])
+    [(3, 7)]
+    """
+    spans: list[tuple[int, int]] = []
+    wanted = {w for word in words for w in tokens(word, "word", mode="query")}
+    if wanted:
+        spans += [
+            (t.startchar, t.endchar)
+            for t in _ANALYZERS["word"](text, chars=True, mode="index")
+            if t.text in wanted
+        ]
+    phrase_grams = [g for g in (tokens(p, "bigram") for p in phrases) if g]
+    if phrase_grams:
+        grams, starts, ends = _gram_offsets(fold(text))
+        # Positions are consecutive across runs (punctuation gives no token), so the list
+        # index is the position.
+        for wanted_grams in phrase_grams:
+            size, first = len(wanted_grams), wanted_grams[0]
+            for i in [i for i, gram in enumerate(grams) if gram == first]:
+                if grams[i : i + size] == wanted_grams:
+                    spans.append((starts[i], ends[i + size - 1]))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged

@@ -100,7 +100,12 @@ class Indexer:
                 db, {item_id for _, item_id in rows}, schema=self.schema
             )
             try:
-                self.index.apply(docs, deletions, timeout=lock_timeout)
+                if getattr(self.index, "transactional", False):
+                    # an engine in this database: write it in this transaction (a second
+                    # connection's write would make this one's outbox update fail on SQLite)
+                    self.index.apply_in_session(db, docs, deletions)
+                else:
+                    self.index.apply(docs, deletions, timeout=lock_timeout)
             except LockError:
                 log.warning("search index is locked; %d changes wait for the next run", len(rows))
                 return 0

@@ -23,11 +23,12 @@ class SearchQuery:
     sort: str = "relevance"  # relevance | date
     page: int = 1
     per_page: int = 20
-    # the query tree, parsed once from ``q`` here; every engine compiles it
+    document_number: str | None = None  # the advanced form's 文号: an identifier of the tree
+    # the query tree, parsed once from ``q`` (and ``document_number``) here; engines compile it
     tree: ParsedQuery = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.tree = parse(self.q or "")
+        self.tree = parse(self.q or "", [self.document_number] if self.document_number else [])
 
 
 @dataclass

@@ -3,24 +3,29 @@ input. Every engine compiles this tree (``whoosh_compile`` for Whoosh); nothing 
 twice: ``SearchQuery.tree`` is parsed once, where the query is made.
 
 Words match all words (AND); ``OR`` between two words makes either enough; ``-word`` excludes;
-"quoted phrases" (ASCII or Chinese quotes) must match exactly. A 文号 or 索引号 anywhere in the
-query puts that document first. Unbalanced quotes and lone operators are ignored; input is cut
+"quoted phrases" (ASCII or Chinese quotes) must match exactly. A 文号 (in any bracket style or
+none: 咸民发〔2025〕6号, 咸民发2025年6号, 咸民发 2025 6号) or 索引号 anywhere in the query puts that
+document first. Full-width operators (ＯＲ, ｜, －word) work as their ASCII forms. Unbalanced quotes and lone operators are ignored; input is cut
 at MAX_QUERY_CHARS.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .analysis import (
+    document_number_spans,
     find_document_numbers,
+    fold,
     looks_like_index_number,
     normalise_document_number,
     normalise_index_number,
 )
 
 MAX_QUERY_CHARS = 200
+LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 QUOTES = re.compile(r'["“”＂「」『』]')
 PHRASE = re.compile(r'"([^"]*)"')
 OPERATORS = {"OR", "或", "|", "AND", "与", "&", "-", "NOT"}
@@ -43,28 +48,43 @@ class ParsedQuery:
         return not (self.groups or self.phrases or self.document_numbers or self.index_numbers)
 
 
-def parse(text: str) -> ParsedQuery:
+def parse(text: str, document_numbers: Iterable[str] = ()) -> ParsedQuery:
+    """The query tree of what was typed. ``document_numbers`` are 文号 given apart from the
+    text (the advanced form's 文号 field): normalised and added to the tree's identifiers, as
+    if they had been typed."""
     parsed = ParsedQuery()
-    text = (text or "").strip()
+    # lone surrogates (never valid text; the segmenter cannot encode them) and NULs are dropped
+    text = LONE_SURROGATES.sub("", text or "").replace("\x00", " ").strip()
     if len(text) > MAX_QUERY_CHARS:
         text, parsed.truncated = text[:MAX_QUERY_CHARS], True
+    given = [normalise_document_number(n) for n in document_numbers if n and n.strip()]
     parsed.document_numbers = find_document_numbers(text)
-    if parsed.document_numbers == [normalise_document_number(text)]:
+    alone = parsed.document_numbers == [normalise_document_number(text)]
+    for number in given:
+        if number not in parsed.document_numbers:
+            parsed.document_numbers.append(number)
+    if alone or not text:
         return parsed  # the query is just a 文号: match it alone, in document order
     text = QUOTES.sub('"', text)
     parsed.phrases = [p.strip() for p in PHRASE.findall(text) if p.strip()]
     rest = PHRASE.sub(" ", text).replace('"', " ")
+    # A 文号 is one word, in its canonical form, before the text is split on spaces: so
+    # 咸民发 2025 6号 stays together and every spelling gives the same tree.
+    for start, end, number in reversed(document_number_spans(rest)):
+        before = rest[:start] if rest[start - 1 : start] in ("-", "－") else rest[:start] + " "
+        rest = f"{before}{number} {rest[end:]}"
     pending_or = False
     for raw in rest.split():
         if looks_like_index_number(raw):
             parsed.index_numbers.append(normalise_index_number(raw))
             continue
-        if raw.upper() in {"OR", "或", "|"}:
+        key = fold(raw).upper()  # full-width ＯＲ, ｜ and －word are operators too
+        if key in {"OR", "或", "|"}:
             pending_or = bool(parsed.groups)
             continue
-        if raw.upper() in OPERATORS:
+        if key in OPERATORS:
             continue
-        if raw.startswith("-") and len(raw) > 1:
+        if key.startswith("-") and len(raw) > 1:
             parsed.excluded.append(raw[1:])
             continue
         if pending_or:
@@ -72,4 +92,7 @@ def parse(text: str) -> ParsedQuery:
             pending_or = False
         else:
             parsed.groups.append([raw])
+    if parsed.excluded:  # -咸政发〔2009〕1号 leaves that 文号 out; it does not put it first
+        unwanted = {normalise_document_number(word) for word in parsed.excluded} - set(given)
+        parsed.document_numbers = [n for n in parsed.document_numbers if n not in unwanted]
     return parsed

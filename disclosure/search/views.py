@@ -1,6 +1,14 @@
-"""The public search page and ``GET /api/v1/search``."""
+"""The public search page and ``GET /api/v1/search``.
+
+Both take the same parameters, validated here (colander; a bad one is a 400 with a message per
+field). The page adds a chip per active filter (a link without just that filter), keeps the
+selected organisation in its facet, and has an advanced form (GET, no JavaScript) that fills the
+same parameters. ``document_number`` joins the query tree as a 文号 identifier.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 import colander
 from pyramid.view import view_config
@@ -8,14 +16,54 @@ from pyramid.view import view_config
 from ..boundary import error_response
 from ..catalogue.browse import browse_query_schema, parse_query
 from ..catalogue.forms import ChoiceType, DateType
+from ..dates import OUT_OF_RANGE, in_range
 from ..security import Permission
-from .interfaces import ISearchIndex, SearchQuery
+from .interfaces import ISearchIndex, SearchQuery, SearchResult
 
 MAX_INPUT = 10_000
+MAX_DOCUMENT_NUMBER = 100
+
+# The filters of a search, in the order the page shows them as chips, with their Chinese names.
+FILTERS = {
+    "document_number": "文号",
+    "organisation": "发布机构",
+    "topic": "主题分类",
+    "genre": "体裁分类",
+    "year": "发布年份",
+    "date_from": "发布日期起",
+    "date_to": "发布日期止",
+    "disclosure_mode": "公开方式",
+    "validity": "有效性",
+}
+FIELD_LABELS = {
+    "q": "检索词",
+    **FILTERS,
+    "sort": "排序方式",
+    "page": "页码",
+    "per_page": "每页条数",
+}
+
+
+def _in_range(node, value):
+    if not in_range(value):
+        raise colander.Invalid(node, OUT_OF_RANGE)
+
+
+def _dates_in_order(node, value):
+    start, end = value.get("date_from"), value.get("date_to")
+    if start and end and start > end:
+        exc = colander.Invalid(node)
+        exc["date_to"] = "截止日期不能早于起始日期"
+        raise exc
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 def search_schema(request) -> colander.SchemaNode:
     schema = browse_query_schema(request)  # organisation, topic, genre, year, page, per_page
+    schema.validator = _dates_in_order
     catalogue = request.catalogue_schema
     schema.add(
         colander.SchemaNode(
@@ -23,6 +71,17 @@ def search_schema(request) -> colander.SchemaNode:
             name="q",
             missing="",
             validator=colander.Length(max=MAX_INPUT, max_err="检索词过长"),
+        )
+    )
+    schema.add(
+        colander.SchemaNode(
+            colander.String(),
+            name="document_number",
+            missing=None,
+            preparer=_strip,
+            validator=colander.Length(
+                max=MAX_DOCUMENT_NUMBER, max_err=f"文号过长（最多 {MAX_DOCUMENT_NUMBER} 个字符）"
+            ),
         )
     )
     for name in ("disclosure_mode", "validity"):
@@ -34,8 +93,8 @@ def search_schema(request) -> colander.SchemaNode:
                 missing=None,
             )
         )
-    schema.add(colander.SchemaNode(DateType(), name="date_from", missing=None))
-    schema.add(colander.SchemaNode(DateType(), name="date_to", missing=None))
+    schema.add(colander.SchemaNode(DateType(), name="date_from", missing=None, validator=_in_range))
+    schema.add(colander.SchemaNode(DateType(), name="date_to", missing=None, validator=_in_range))
     schema.add(
         colander.SchemaNode(
             colander.String(),
@@ -50,8 +109,17 @@ def search_schema(request) -> colander.SchemaNode:
 
 
 def parse_search(request) -> SearchQuery:
+    """The validated query. A ``document_number`` parameter goes into the query tree as an
+    identifier (as if typed into the box); engines never see it as text."""
+    return _validated(request)[0]
+
+
+def _validated(request) -> tuple[SearchQuery, dict]:
+    """The query, and the active filters (validated values) by name."""
     data = parse_query(search_schema(request), request.GET)
-    return SearchQuery(**{k: data.get(k) for k in SearchQuery.__dataclass_fields__ if k in data})
+    query = SearchQuery(**{k: data.get(k) for k in SearchQuery.__dataclass_fields__ if k in data})
+    filters = {k: data[k] for k in FILTERS if data.get(k) not in (None, "")}
+    return query, filters
 
 
 def facet_labels(request, facets: dict) -> dict:
@@ -74,32 +142,126 @@ def facet_labels(request, facets: dict) -> dict:
     return out
 
 
-def _relevant_orgs(request, query: SearchQuery, rows: list) -> list:
-    """Organisation facet: the children of the selected one (or the top levels)."""
+def _relevant_orgs(request, query: SearchQuery, rows: list, total: int) -> list:
+    """Organisation facet: the selected one first (so it stays visible, with its count), then
+    its children; with none selected, the top levels."""
     orgs = request.organisations
-    if query.organisation and query.organisation in orgs.by_code:
-        wanted = {o.code for o in orgs.children(orgs.by_code[query.organisation])}
-    else:
+    selected = orgs.by_code.get(query.organisation) if query.organisation else None
+    if selected is None:
         wanted = {o.code for o, depth in orgs.walk() if depth <= 1}
-    return [r for r in rows if r[0] in wanted]
+        return [r for r in rows if r[0] in wanted]
+    children = {o.code for o in orgs.children(selected)}
+    own = next((r for r in rows if r[0] == selected.code), (selected.code, selected.name, total))
+    return [own, *(r for r in rows if r[0] in children)]
 
 
-def run_search(request):
-    query = parse_search(request)
+def _filter_label(request, name: str, value) -> str:
+    if name == "organisation":
+        org = request.organisations.by_code.get(value)
+        return org.name if org else str(value)
+    if name in ("topic", "genre", "disclosure_mode", "validity"):
+        return request.catalogue_schema.label(name, value)
+    if name == "year":
+        return f"{value}年"
+    if name in ("date_from", "date_to"):
+        return value.isoformat()
+    return str(value)
+
+
+def filter_chips(request, params: dict, filters: dict) -> list[dict]:
+    """One chip per active filter: its name, its value in words, and a link to the same search
+    without just that filter (the query, the sort and the other filters kept; back to page 1)."""
+    return [
+        {
+            "name": name,
+            "title": title,
+            "label": _filter_label(request, name, filters[name]),
+            "remove_url": request.route_url(
+                "search", _query={k: v for k, v in params.items() if k != name}
+            ),
+        }
+        for name, title in FILTERS.items()
+        if name in filters
+    ]
+
+
+def form_choices(request) -> dict[str, list[tuple[str, str]]]:
+    """The advanced form's select options: the organisation tree and the topic and genre
+    vocabularies, indented by depth with ideographic spaces."""
+    catalogue = request.catalogue_schema
+    out = {
+        "organisation": [
+            (org.code, "\u3000" * depth + org.name) for org, depth in request.organisations.walk()
+        ]
+    }
+    for name in ("topic", "genre"):
+        vocab = catalogue.vocabulary(catalogue.field(name).vocabulary)
+        out[name] = [(c.code, "\u3000" * c.depth + c.label) for c in vocab.items]
+    return out
+
+
+def run_search(request, filters: dict | None = None):
+    """Validate and search; ``filters``, if given, is filled with the active filters."""
+    query, active = _validated(request)
+    if filters is not None:
+        filters.update(active)
     result = request.find_service(ISearchIndex).search(query)
     return query, result
 
 
+def _page_params(request) -> dict:
+    return {k: v for k, v in request.GET.items() if k != "page" and v}
+
+
 @view_config(route_name="search", renderer="search.jinja2", permission=Permission.VIEW)
 def search_page(request):
+    params = _page_params(request)
+    kept = {k: v for k, v in params.items() if k in ("q", "sort")}
+    page = {
+        "params": params,
+        "choices": form_choices(request),
+        "labels": FIELD_LABELS,
+        "filter_names": list(FILTERS),
+        "clear_url": request.route_url("search", _query=kept),
+    }
+    filters: dict = {}
     try:
-        query, result = run_search(request)
+        query, result = run_search(request, filters)
     except colander.Invalid as exc:
-        return error_response(request, 400, "检索条件有误", exc.messages_by_field)
+        # The page again, with the advanced form open and a message at each bad field.
+        request.response.status = 400
+        q = request.GET.get("q", "")[:MAX_INPUT]
+        return {
+            **page,
+            "query": SearchQuery(q=q),
+            "result": SearchResult(0, []),
+            "facets": {},
+            "selected": {},
+            "chips": [],
+            "org_parent": None,
+            "errors": exc.messages_by_field,
+            "form": params,
+        }
     facets = facet_labels(request, result.facets)
-    facets["organisation"] = _relevant_orgs(request, query, facets.get("organisation", []))
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
-    return {"query": query, "result": result, "facets": facets, "params": params}
+    facets["organisation"] = _relevant_orgs(
+        request, query, facets.get("organisation", []), result.total
+    )
+    selected = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in filters.items()}
+    form = {**selected, "q": query.q, "sort": query.sort}
+    orgs = request.organisations
+    chosen = orgs.by_code.get(query.organisation) if query.organisation else None
+    parent = orgs.by_id.get(chosen.parent_id) if chosen is not None and chosen.parent_id else None
+    return {
+        **page,
+        "org_parent": (parent.code, parent.name) if parent is not None else None,
+        "query": query,
+        "result": result,
+        "facets": facets,
+        "selected": selected,
+        "chips": filter_chips(request, params, filters),
+        "errors": {},
+        "form": form,
+    }
 
 
 @view_config(route_name="api_search", renderer="json", permission=Permission.VIEW)

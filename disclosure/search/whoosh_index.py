@@ -17,9 +17,11 @@ from pathlib import Path
 from markupsafe import escape
 from whoosh import fields, highlight, index, sorting, writing
 from whoosh import query as wq
+from whoosh.analysis import Token
 
-from .analysis import bigram_analyzer, word_analyzer
+from .analysis import bigram_analyzer, highlight_spans, word_analyzer
 from .interfaces import SearchHit, SearchQuery, SearchResult
+from .query import ParsedQuery
 from .whoosh_compile import build
 
 log = logging.getLogger(__name__)
@@ -218,8 +220,13 @@ class WhooshSearchIndex:
         # optimize=False: score every match in one pass, which also counts them; the block-skipping
         # optimisation would need a second full pass just to count the total.
         searcher = self.searcher()
+        allowed = self._filter_docs(searcher, filter_query(query))
+        if allowed is not None and not allowed:
+            # Whoosh reads an empty allow-set as "no filter": a filter nothing passes is no hit
+            empty = {name: [] for name in FACETS} if facets else {}
+            return SearchResult(0, [], empty, query.page, query.per_page, message)
         kwargs: dict = {
-            "filter": self._filter_docs(searcher, filter_query(query)),
+            "filter": allowed,
             "terms": False,
             "optimize": False,
         }
@@ -239,7 +246,7 @@ class WhooshSearchIndex:
         results = page.results
         results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
         results.formatter = highlight.HtmlFormatter(tagname="em", classname="hl", between="…")
-        hits = [make_hit(hit, snippets) for hit in page]
+        hits = [make_hit(hit, snippets, parsed) for hit in page]
         counts = {}
         if facets:
             counts = {
@@ -253,8 +260,13 @@ class WhooshSearchIndex:
         return SearchResult(total, hits, counts, query.page, query.per_page, message)
 
 
-def make_hit(hit, snippets: bool = True) -> SearchHit:
-    snippet = (hit.highlights("content", top=2) or "") if snippets else ""
+def make_hit(hit, snippets: bool = True, parsed: ParsedQuery | None = None) -> SearchHit:
+    snippet = ""
+    if snippets:
+        if parsed is not None and parsed.phrases:
+            snippet = phrase_snippet(hit, parsed)
+        else:
+            snippet = hit.highlights("content", top=2) or ""
     if not snippet and snippets:
         snippet = str(escape((hit.get("summary") or hit.get("content") or "")[:120]))
     published = hit.get("published_on")
@@ -267,6 +279,44 @@ def make_hit(hit, snippets: bool = True) -> SearchHit:
         published_on=published.date().isoformat() if published else "",
         snippet=snippet,
     )
+
+
+def phrase_snippet(hit, parsed: ParsedQuery, top: int = 2) -> str:
+    """The snippet of a query with quoted phrases: Whoosh's highlighter only knows the terms of
+    the field it highlights (``content``'s words), not the phrase matched in ``content_bg``. So
+    mark the spans ``analysis.highlight_spans`` finds (each phrase as one span, and the typed
+    words) and let the hit's own fragmenter and formatter make the snippet from them."""
+    results = hit.results
+    # the fragmenter stops at its charlimit (32K characters): marks beyond it are never shown
+    limit = getattr(results.fragmenter, "charlimit", None) or None
+    text = (hit.get("content") or "")[:limit]
+    words = [word for group in parsed.groups for word in group]
+    spans = highlight_spans(text, words, parsed.phrases)
+    if not spans:
+        return ""
+    stream: list[Token] = []
+    for start, end, matched in _context_and_marks(text, spans):
+        token = Token(chars=True, text=text[start:end], startchar=start, endchar=end)
+        token.matched = matched
+        stream.append(token)
+    fragments = results.fragmenter.fragment_tokens(text, iter(stream))
+    best = highlight.top_fragments(fragments, top, results.scorer, results.order, minscore=1)
+    return results.formatter.format(best)
+
+
+def _context_and_marks(text: str, spans: list[tuple[int, int]]):
+    """``(start, end, matched)`` in text order: the marked spans, and the words around them
+    (which the fragmenter needs to cut the context)."""
+    out = [(start, end, True) for start, end in spans]
+    i = 0
+    for word in word_analyzer()(text, chars=True, mode="query"):
+        while i < len(spans) and spans[i][1] <= word.startchar:
+            i += 1
+        if i < len(spans) and spans[i][0] < word.endchar:
+            continue  # overlaps a mark
+        out.append((word.startchar, word.endchar, False))
+    out.sort()
+    return out
 
 
 def filter_query(query: SearchQuery) -> wq.Query | None:

@@ -327,3 +327,117 @@ def test_orders_are_document_numbers_too():
         "国务院令第71号"
     )
     assert find_document_numbers("请提供国务院令第711号全文") == ["国务院令第711号"]
+
+
+# ------------------------------------------------- 文号 without brackets, spans, highlighting
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "咸民发〔2025〕6号",
+        "咸民发2025年6号",
+        "咸民发 2025 6号",
+        "咸民发2025 6号",
+        "咸民发 2025年 第6号",
+        "咸民发2025第6号",
+        "咸民發２０２５年６號",
+        "咸民发\u30002025\u30006号",
+    ],
+)
+def test_document_number_without_brackets_normalises_the_same(spelling):
+    assert normalise_document_number(spelling) == "咸民发〔2025〕6号"
+    assert find_document_numbers(spelling) == ["咸民发〔2025〕6号"]
+
+
+def test_bracketless_serial_6_is_not_16():
+    assert normalise_document_number("咸民发2025年16号") == "咸民发〔2025〕16号"
+    assert find_document_numbers("咸民发 2025 16号") == ["咸民发〔2025〕16号"]
+    assert normalise_document_number("国家税务总局公告2020年第1号") == "国家税务总局公告〔2020〕1号"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025年6号",  # no issuer
+        "咸民发20256号",  # year and serial run together: ambiguous
+        "咸民发 2025 6",  # no 号 and no brackets
+        "咸阳市2025年6月6号",  # a date
+        "咸民发 1850 6号",  # not a year
+    ],
+)
+def test_text_that_only_looks_bracketless_is_not_a_document_number(text):
+    assert find_document_numbers(text) == []
+    assert not looks_like_document_number(text)
+
+
+def test_document_number_spans_point_at_what_was_typed():
+    from disclosure.search.analysis import document_number_spans
+
+    text = "请提供咸民发 2025 6号和国发〔2026〕3号，国务院令第711号"
+    spans = document_number_spans(text)
+    assert [n for _, _, n in spans] == ["咸民发〔2025〕6号", "国发〔2026〕3号", "国务院令第711号"]
+    assert [text[s:e] for s, e, _ in spans] == [
+        "咸民发 2025 6号",
+        "国发〔2026〕3号",
+        "国务院令第711号",
+    ]
+
+
+def test_highlight_spans_mark_a_phrase_whole_and_only_where_it_matches():
+    from disclosure.search.analysis import highlight_spans
+
+    text = "要加强政务公开，政务要公开，基層政務公開。"
+    assert highlight_spans(text, phrases=["政务公开"]) == [(3, 7), (16, 20)]
+    assert highlight_spans(text, words=["加强"], phrases=["政务公开"]) == [(1, 7), (16, 20)]
+    assert [text[s:e] for s, e in highlight_spans(text, words=["公开"])] == ["公开", "公开", "公開"]
+    assert highlight_spans(text, phrases=["公开政务"]) == []
+
+
+def test_parse_gives_every_spelling_of_a_document_number_the_same_tree():
+    from disclosure.search.query import parse
+
+    trees = {
+        repr(parse(f"低保 {typed} 标准"))
+        for typed in ("咸民发〔2025〕6号", "咸民发2025年6号", "咸民发 2025 6号", "咸民发[2025]6号")
+    }
+    assert len(trees) == 1
+    tree = parse("低保 咸民发 2025 6号")
+    assert tree.document_numbers == ["咸民发〔2025〕6号"]
+    assert tree.groups == [["低保"], ["咸民发〔2025〕6号"]]
+    alone = parse("咸民发 2025 6号")
+    assert alone.document_numbers == ["咸民发〔2025〕6号"] and not alone.groups
+
+
+def test_parse_adds_a_document_number_given_apart_from_the_text():
+    from disclosure.search.query import parse
+
+    assert parse("", ["咸民发 2025 6号"]).document_numbers == ["咸民发〔2025〕6号"]
+    tree = parse("低保", ["咸民发2025年6号", "  "])
+    assert tree.groups == [["低保"]] and tree.document_numbers == ["咸民发〔2025〕6号"]
+    assert parse("咸民发〔2025〕6号", ["咸民发2025年6号"]).document_numbers == ["咸民发〔2025〕6号"]
+
+
+def test_parse_reads_full_width_operators():
+    from disclosure.search.query import parse
+
+    tree = parse("救助 ＯＲ 低保 －冬季 ｜")
+    assert tree.groups == [["救助", "低保"]] and tree.excluded == ["冬季"]
+    assert parse("＂政务公开＂").phrases == ["政务公开"]
+
+
+def test_parse_excluded_document_number_is_not_an_identifier():
+    from disclosure.search.query import parse
+
+    for typed in ("救助 -咸政发〔2009〕1号", "救助 -咸政发 2009 1号", "救助 －咸政发2009年1号"):
+        tree = parse(typed)
+        assert tree.excluded == ["咸政发〔2009〕1号"] and tree.document_numbers == [], typed
+        assert tree.groups == [["救助"]]
+
+
+def test_highlighting_reads_the_same_bigrams_as_the_tokenizer():
+    from disclosure.search.analysis import _gram_offsets
+
+    grams, starts, ends = _gram_offsets(fold(SAMPLE))
+    expected = [(t, s, e) for t, _pos, s, e in analyse(BigramTokenizer(), SAMPLE)]
+    assert list(zip(grams, starts, ends, strict=True)) == expected

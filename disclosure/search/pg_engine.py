@@ -1,0 +1,568 @@
+"""The ``postgresql`` search engine: ``tsvector`` rows in the application's own PostgreSQL
+database, written in the catalogue's own transaction (:mod:`.transactional`), so search is never
+stale, needs no indexer and is shared by every app server that uses the database.
+
+One row per public item in ``search_engine_documents`` (migration 0015): the stored fields, the
+filter and facet columns (``organisations`` holds the item's organisation code and its
+ancestors', so a filter includes descendants and the facet is one grouped count over
+``unnest``), and ``tsv``, one ``tsvector`` of the tokens of the shared analysis pipeline
+(:func:`.analysis.tokens`), written as a tsvector literal so the lexemes are exactly those
+tokens: no PostgreSQL parser or dictionary touches them (the ``simple`` configuration would do
+the same to space-joined tokens, except that its parser splits ``a-b`` or ``3.5`` its own way).
+Three kinds of lexeme live side by side, each with positions of its own:
+
+- rjieba words as they are (title weight A, body D), for ranked word search;
+- CJK bigrams prefixed with ``~`` (title A, body D), consecutive positions, for "phrases";
+- keywords prefixed with ``#`` (weight B), each a whole keyword.
+
+The query tree (``SearchQuery.tree``) compiles to a tsquery literal from the same tokens, every
+lexeme quoted (``'`` doubled, ``\\`` escaped) and bound as a parameter: what people type never
+reaches tsquery syntax. 文号 and 索引号 match their own columns and come first.
+
+Ranking: with the RUM extension (Debian ``postgresql-15-rum``) the migration builds a RUM index
+and results come ranked from it (``ORDER BY tsv <=> query``); without it a GIN index answers and
+``ts_rank_cd`` ranks every match (one warning at start-up). Which one is used is read from the
+index the table actually has. Equal ranks keep the index's order (RUM) or go newest first (GIN).
+The total and the facet counts are one grouped statement over the match. Snippets are cut in
+Python from the stored body, every matched term marked and everything else escaped.
+
+Limits: tsvector positions stop at 16,383 (a phrase further into a very long body may be missed)
+and a lexeme keeps 256 positions; inserting into a RUM index is slow (about 10× GIN), which bulk
+imports and ``disclosure reindex`` feel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from markupsafe import Markup, escape
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from .analysis import fold, normalise_document_number, tokens
+from .interfaces import SearchHit, SearchQuery, SearchResult
+from .query import ParsedQuery
+
+log = logging.getLogger(__name__)
+
+TABLE = "search_engine_documents"
+TSV_INDEX = "ix_search_engine_documents_tsv"
+FACETS = ("organisation", "topic", "genre", "year", "disclosure_mode", "validity")
+GRAM, KEYWORD = "~", "#"  # lexeme prefixes: CJK bigrams, whole keywords
+
+# PostgreSQL's tsvector limits: a lexeme < 2 KB, positions 1..16383, 256 positions per lexeme,
+# 1 MB of lexeme text in all. Longer documents keep their first lexemes and positions.
+MAX_LEXEME_BYTES = 2046
+MAX_POSITION = 16383
+MAX_POSITIONS = 256
+MAX_LEXEME_TEXT = 1_000_000
+
+#: with RUM, matches up to this many are ranked by sorting them; more come from the index
+SORT_ALL_UP_TO = 1000
+
+TRUNCATED = "检索词过长，已截取前 200 个字符。"
+NOTHING_TO_SEARCH = "检索词中没有可检索的文字，请换一个说法。"
+
+COLUMNS = (
+    "item_id",
+    "index_number",
+    "index_number_display",
+    "title",
+    "summary",
+    "content",
+    "keywords",
+    "document_number",
+    "document_number_display",
+    "organisation_code",
+    "organisation_name",
+    "organisations",
+    "topic",
+    "genre",
+    "disclosure_mode",
+    "validity",
+    "year",
+    "published_on",
+    "stamp",
+)
+
+UPSERT = text(
+    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}, tsv) "
+    f"VALUES ({', '.join(':' + c for c in COLUMNS)}, CAST(:tsv AS tsvector)) "
+    "ON CONFLICT (item_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*COLUMNS[1:], "tsv"))
+)
+DELETE = text(f"DELETE FROM {TABLE} WHERE item_id = ANY(CAST(:ids AS integer[]))")
+
+
+# --------------------------------------------------------------------------- tsvector and tsquery
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme as a quoted tsvector/tsquery literal: nothing in it is syntax."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+_UNSENDABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL text holds neither
+
+
+def _clean(token: str) -> str:
+    """Without NUL and lone surrogates, which PostgreSQL text (and UTF-8) cannot hold."""
+    return _UNSENDABLE.sub("", token)
+
+
+class _Vector:
+    """Collects (lexeme → positions with weights) and renders a tsvector literal."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[int, str]] = {}
+        self.size = 0
+
+    def add(self, lexemes: Iterable[str], weight: str, start: int = 1) -> int:
+        """Add lexemes at consecutive positions from ``start``; return the next free position.
+        (Analysed tokens never hold NUL or lone surrogates: no cleaning here.)"""
+        entries, pos = self.entries, start
+        for lexeme in lexemes:
+            position = pos if pos < MAX_POSITION else MAX_POSITION
+            pos += 1
+            positions = entries.get(lexeme)
+            if positions is None:
+                size = len(lexeme.encode())
+                if not size or size > MAX_LEXEME_BYTES or self.size + size > MAX_LEXEME_TEXT:
+                    continue
+                self.size += size
+                positions = entries[lexeme] = {}
+            if len(positions) < MAX_POSITIONS and position not in positions:
+                positions[position] = weight
+        return pos
+
+    def render(self) -> str:
+        parts = []
+        for lexeme, positions in self.entries.items():
+            marks = ",".join(f"{p}{'' if w == 'D' else w}" for p, w in sorted(positions.items()))
+            parts.append(f"{quote(lexeme)}:{marks}")
+        return " ".join(parts)
+
+
+def document_vector(doc: dict) -> str:
+    """The tsvector literal of one search document (``documents.build_document``)."""
+    vector = _Vector()
+    title, content = doc["title"], doc["content"]
+    after_title = vector.add(tokens(title, "word"), "A")
+    vector.add(tokens(content, "word"), "D", after_title + 1)
+    # bigrams: one position stream of their own; the gap keeps a phrase from spanning the
+    # end of the title and the start of the body
+    after_title = vector.add((GRAM + g for g in tokens(title, "bigram")), "A")
+    vector.add((GRAM + g for g in tokens(content, "bigram")), "D", after_title + 1)
+    keywords = [fold(k.strip()) for k in (doc.get("keywords") or "").split(",") if k.strip()]
+    vector.add((KEYWORD + k for k in keywords), "B")
+    return vector.render()
+
+
+def _all(parts: list[str], operator: str) -> str | None:
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return "(" + f" {operator} ".join(parts) + ")"
+
+
+def _phrase(text_: str) -> str | None:
+    grams = [quote(GRAM + g) for g in tokens(_clean(text_), "bigram")]
+    return _all(grams, "<->")
+
+
+def word_query(word: str) -> str | None:
+    """One typed word: all its segmented words, or its exact characters, or a keyword."""
+    word = _clean(word)
+    words = [quote(w) for w in tokens(word, "word", mode="query")]
+    if not words:
+        return None
+    options = [_all(words, "&"), _phrase(word)]
+    keyword = fold(word)
+    if keyword:
+        options.append(quote(KEYWORD + keyword))
+    return _all([o for o in options if o], "|")
+
+
+def phrase_query(phrase: str) -> str | None:
+    phrase = _clean(phrase)
+    grams = tokens(phrase, "bigram")
+    if not grams:
+        return None
+    if len(grams) == 1:  # one character or one Latin word: as a word, or that token alone
+        return _all([o for o in (word_query(phrase), _phrase(phrase)) if o], "|")
+    return _phrase(phrase)
+
+
+def compile_tsquery(parsed: ParsedQuery) -> str | None:
+    """The tsquery literal of the tree's text part, or None when nothing searchable is left."""
+    required: list[str] = []
+    for group in parsed.groups:
+        if all(normalise_document_number(w) in parsed.document_numbers for w in group):
+            continue  # a 文号 is an identifier (matched on its column), not a required word
+        options = [q for q in (word_query(w) for w in group) if q]
+        if options:
+            required.append(_all(options, "|"))
+    required += [q for q in (phrase_query(p) for p in parsed.phrases) if q]
+    if not required:
+        return None
+    query = _all(required, "&")
+    excluded = [q for q in (word_query(w) for w in parsed.excluded) if q]
+    if excluded:
+        query = f"{query} & !{_all(excluded, '|') if len(excluded) > 1 else excluded[0]}"
+    return query
+
+
+# --------------------------------------------------------------------------- snippets
+
+SNIPPET_CHARS = 160
+SURROUND = 40
+FRAGMENTS = 2
+
+
+def highlight_terms(parsed: ParsedQuery) -> list[str]:
+    """Folded strings to mark in a snippet: phrases whole, typed words, their segmented words."""
+    terms: set[str] = set()
+    for phrase in map(_clean, parsed.phrases):
+        folded = fold(phrase).strip()
+        if folded:
+            terms.add(folded)
+    for word in (_clean(w) for group in parsed.groups for w in group):
+        terms.add(fold(word))
+        terms.update(tokens(word, "word", mode="query"))
+    return sorted((t for t in terms if t.strip()), key=len, reverse=True)
+
+
+def _spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
+    terms = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    if not terms or not folded:
+        return []
+    pattern = re.compile("|".join(re.escape(t) for t in terms))
+    return [m.span() for m in pattern.finditer(folded) if m.end() > m.start()]
+
+
+def make_snippet(content: str, summary: str, terms: list[str], phrases: Iterable[str] = ()) -> str:
+    """Up to two fragments of the body, each starting a little before a match, with every
+    matched term marked ``<em class="hl">`` and everything else escaped; else the start of the
+    summary or body. A quoted phrase found in the body anchors the fragments, so the snippet
+    shows the phrase itself rather than its words apart."""
+    folded = fold(content)  # same length: offsets carry over
+    spans = _spans(folded, terms)
+    if not spans:  # a phrase spelt with other punctuation or spaces: its words, then
+        spans = _spans(folded, [t for p in phrases for t in tokens(p, "word", mode="query")])
+    if not spans:
+        return str(escape((summary or content or "")[:120]))
+    wanted = {fold(p).strip() for p in phrases}
+    anchors = [span for span in spans if folded[span[0] : span[1]] in wanted] or spans
+    windows: list[tuple[int, int]] = []
+    for start, end in anchors:
+        if windows and start < windows[-1][1]:
+            continue  # already shown
+        if len(windows) == FRAGMENTS:
+            break
+        window_start = max(0, start - SURROUND)
+        window_end = max(min(len(content), window_start + SNIPPET_CHARS), end)
+        windows.append((window_start, window_end))
+    out = []
+    for window_start, window_end in windows:
+        parts, pos = [], window_start
+        for start, end in spans:
+            if start < pos or end > window_end:
+                continue
+            parts.append(escape(content[pos:start]))
+            parts.append(Markup('<em class="hl">') + escape(content[start:end]) + Markup("</em>"))
+            pos = end
+        parts.append(escape(content[pos:window_end]))
+        out.append("".join(str(p) for p in parts))
+    return "…".join(out)
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class PostgresSearchIndex:
+    """``ISearchIndex`` over ``search_engine_documents``; writes happen in the caller's
+    transaction (``apply_in_session``), reads on the app's engine."""
+
+    name = "postgresql"
+    transactional = True
+
+    def __init__(self, engine: Engine, rum: bool | None = None) -> None:
+        self.engine = engine
+        self._rum: bool | None = rum  # None: read from the table's index on first use
+        self._distance = "<=>"  # the RUM operator, schema-qualified once known
+
+    # --- set-up -------------------------------------------------------------------------
+
+    def detect(self, connection: Connection | None = None) -> bool:
+        """Whether ranking comes from a RUM index (else GIN + ts_rank_cd)."""
+        if self._rum is not None:
+            return self._rum
+        if connection is None:
+            with self.engine.connect() as conn:
+                return self.detect(conn)
+        method = connection.scalar(
+            text(
+                "SELECT am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am am ON am.oid = c.relam "
+                f"WHERE i.indrelid = to_regclass('{TABLE}') AND c.relname = '{TSV_INDEX}'"
+            )
+        )
+        if method is None:
+            raise LookupError(f"{TABLE} or its index {TSV_INDEX} is missing: run the migrations")
+        rum = method == "rum"
+        if rum:
+            schema = connection.scalar(
+                text(
+                    "SELECT n.nspname FROM pg_extension e "
+                    "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'rum'"
+                )
+            )
+            self._distance = f"OPERATOR({_ident(schema)}.<=>)" if schema else "<=>"
+        self._rum = rum
+        return rum
+
+    def start(self) -> None:
+        """Called at start-up: read RUM or GIN once, and warn once when ranking must read
+        every match (GIN)."""
+        try:
+            rum = self.detect()
+        except LookupError as exc:
+            log.warning("postgresql search: %s", exc)
+            return
+        if not rum:
+            log.warning(
+                "postgresql search: the RUM extension is not installed, so results are ranked "
+                "with GIN + ts_rank_cd over every match (slower on large catalogues). Install "
+                "postgresql-15-rum, CREATE EXTENSION rum, then recreate the index "
+                f"{TSV_INDEX} USING rum (tsv rum_tsvector_ops) (README, Search)."
+            )
+
+    # --- writing ------------------------------------------------------------------------
+
+    @staticmethod
+    def rows(documents: Iterable[dict]) -> list[dict]:
+        rows = []
+        for doc in documents:
+            published = doc["published_on"]
+            published = published.date() if isinstance(published, datetime) else published
+            row = {c: doc.get(c, "") for c in COLUMNS}
+            row.update(
+                item_id=int(doc["item_id"]),
+                organisations=doc["organisation"].split(),
+                year=int(doc["year"]),
+                published_on=published or date(1970, 1, 1),
+                tsv=document_vector(doc),
+            )
+            for key, value in row.items():
+                if isinstance(value, str):
+                    row[key] = value.replace("\x00", "")
+            rows.append(row)
+        return rows
+
+    def apply_in_session(
+        self, session: Session | Connection, documents: Iterable[dict], deletions: Iterable[str]
+    ) -> None:
+        """Upsert and delete inside the session's (or connection's) current transaction."""
+        deletions = [int(i) for i in deletions]
+        if deletions:
+            session.execute(DELETE, {"ids": deletions})
+        rows = self.rows(documents)
+        if rows:
+            session.execute(UPSERT, rows)
+
+    def apply(self, documents: Iterable[dict], deletions: Iterable[str], **_) -> None:
+        """Upsert and delete in a transaction of their own (the outbox indexer's path)."""
+        with self.engine.begin() as conn:
+            self.apply_in_session(conn, documents, deletions)
+
+    def stamps_in_session(self, session: Session | Connection) -> dict[str, str]:
+        return {str(i): s for i, s in session.execute(text(f"SELECT item_id, stamp FROM {TABLE}"))}
+
+    def stamps(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return self.stamps_in_session(conn)
+
+    def clear(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {TABLE}"))
+
+    def health(self) -> dict:
+        with self.engine.connect() as conn:
+            documents = conn.scalar(text(f"SELECT count(*) FROM {TABLE}"))
+            rum = self.detect(conn)
+        return {"engine": self.name, "documents": documents, "rum": rum}
+
+    # --- searching ----------------------------------------------------------------------
+
+    def _where(self, query: SearchQuery, params: dict) -> list[str]:
+        clauses = []
+        if query.organisation:
+            clauses.append("organisations @> ARRAY[CAST(:organisation AS text)]")
+            params["organisation"] = query.organisation
+        for name in ("topic", "genre", "disclosure_mode", "validity"):
+            value = getattr(query, name)
+            if value:
+                clauses.append(f"{name} = :{name}")
+                params[name] = value
+        if query.year:
+            clauses.append("year = :year")
+            params["year"] = int(query.year)
+        if query.date_from:
+            clauses.append("published_on >= :date_from")
+            params["date_from"] = query.date_from
+        if query.date_to:
+            clauses.append("published_on <= :date_to")
+            params["date_to"] = query.date_to
+        unsendable = [k for k, v in params.items() if isinstance(v, str) and _UNSENDABLE.search(v)]
+        for key in unsendable:  # no stored value holds them: nothing can match
+            params[key] = ""
+            clauses.append("FALSE")
+        return clauses
+
+    def search(
+        self,
+        query: SearchQuery,
+        facet_limit: int = 50,
+        *,
+        facets: bool = True,
+        snippets: bool = True,
+    ) -> SearchResult:
+        parsed = query.tree
+        tsquery = compile_tsquery(parsed)
+        message = TRUNCATED if parsed.truncated else None
+        identifiers = bool(parsed.document_numbers or parsed.index_numbers)
+        if tsquery is None and not identifiers and query.q.strip():
+            message = NOTHING_TO_SEARCH
+        params: dict = {
+            "docnos": [_clean(n) for n in parsed.document_numbers],
+            "idxnos": [_clean(n) for n in parsed.index_numbers],
+        }
+        id_match = (
+            "(document_number = ANY(CAST(:docnos AS text[])) "
+            "OR index_number = ANY(CAST(:idxnos AS text[])))"
+        )
+        where = self._where(query, params)
+        if tsquery is not None:
+            params["tsq"] = tsquery
+            text_match = "tsv @@ CAST(:tsq AS tsquery)"
+            where.append(f"({id_match} OR {text_match})" if identifiers else text_match)
+        elif identifiers:
+            where.append(id_match)
+        condition = " AND ".join(where) or "TRUE"
+
+        with self.engine.connect() as conn:
+            rum = self.detect(conn)
+            total, counts = self._counts(conn, condition, params, facets, facet_limit)
+            pages = -(-total // query.per_page)
+            page = max(1, min(query.page, pages))  # past the end: the last page, as Whoosh does
+            offset = (page - 1) * query.per_page
+            columns = (
+                "item_id, index_number_display, title, document_number_display, "
+                "organisation_code, organisation_name, published_on, summary, "
+                f"{'content' if snippets else 'NULL AS content'}"
+            )
+            source = f"{TABLE} WHERE {condition}"
+            if query.sort == "date" or (tsquery is None and not identifiers):
+                order = "published_on DESC, item_id DESC"
+            elif tsquery is None:  # just 文号/索引号: all equal, in catalogue order
+                order = "index_number, item_id"
+            elif rum and not identifiers and total > SORT_ALL_UP_TO:
+                # Straight from the RUM index, in its order (ORDER BY the distance alone: any
+                # other key makes the planner rank every match). The index is the only plan
+                # allowed, so every page cuts the same stream and equal distances keep one
+                # order from page to page (a top-N sort would not). Fewer matches are cheaper
+                # to sort, with the tie-breakers below.
+                conn.execute(text("SET LOCAL enable_seqscan = off"))
+                conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+                order = f"tsv {self._distance} CAST(:tsq AS tsquery)"
+            else:
+                rank = (
+                    f"tsv {self._distance} CAST(:tsq AS tsquery)"
+                    if rum
+                    else "ts_rank_cd(tsv, CAST(:tsq AS tsquery)) DESC"
+                )
+                order = f"{rank}, published_on DESC, item_id DESC"
+                if identifiers:
+                    order = f"{id_match} DESC, {order}"
+            rows = conn.execute(
+                text(
+                    f"SELECT {columns} FROM {source} ORDER BY {order} LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": query.per_page, "offset": offset},
+            ).all()
+        terms = highlight_terms(parsed) if snippets else []
+        phrases = [_clean(p) for p in parsed.phrases]
+        hits = [
+            SearchHit(
+                index_number=row.index_number_display,
+                title=row.title,
+                document_number=row.document_number_display,
+                organisation=row.organisation_code,
+                organisation_name=row.organisation_name,
+                published_on=row.published_on.isoformat() if row.published_on else "",
+                snippet=make_snippet(row.content or "", row.summary, terms, phrases)
+                if snippets
+                else "",
+            )
+            for row in rows
+        ]
+        return SearchResult(total, hits, counts, query.page, query.per_page, message)
+
+    def _counts(self, conn, condition: str, params: dict, facets: bool, limit: int):
+        """The total and each facet's counts: grouped SQL over the match, in one statement."""
+        if not facets:
+            total = conn.scalar(text(f"SELECT count(*) FROM {TABLE} WHERE {condition}"), params)
+            return total, {}
+        plain = [
+            f"SELECT '{name}' AS facet, CAST({name} AS text) AS value, count(*) AS n "
+            f"FROM matched GROUP BY {name}"
+            for name in FACETS
+            if name != "organisation"
+        ]
+        statement = (
+            "WITH matched AS MATERIALIZED (SELECT organisations, topic, genre, year, "
+            f"disclosure_mode, validity FROM {TABLE} WHERE {condition}) "
+            "SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM matched "
+            "UNION ALL SELECT 'organisation', code, count(*) FROM matched, "
+            "unnest(matched.organisations) AS code GROUP BY code UNION ALL "
+            + " UNION ALL ".join(plain)
+        )
+        total, counts = 0, {name: [] for name in FACETS}
+        for facet, value, n in conn.execute(text(statement), params):
+            if facet == "total":
+                total = n
+            elif value:
+                counts[facet].append((value, n))
+        return total, {
+            name: sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:limit]
+            for name, pairs in counts.items()
+        }
+
+
+def make_postgresql(settings, registry) -> PostgresSearchIndex:
+    """``ENGINES["postgresql"]``: the application's own database, which must be PostgreSQL.
+    ``registry`` (a Pyramid registry or a dict) may hold the application's ``db_engine``."""
+    from .. import settings as s
+    from ..models import get_engine
+    from ..settings import SettingsError
+
+    url = s.get(settings, "database_url")
+    if not url.startswith("postgresql"):
+        raise SettingsError(
+            "disclosure.search.backend = postgresql 需要 PostgreSQL 数据库 (the postgresql search "
+            "engine keeps its tsvector table in the application's database, which must be "
+            "PostgreSQL; use whoosh or sqlite with this database_url)"
+        )
+    engine = registry.get("db_engine") if registry is not None else None
+    search_index = PostgresSearchIndex(engine if engine is not None else get_engine(url))
+    search_index.start()
+    return search_index

@@ -1,0 +1,560 @@
+"""The ``sqlite`` search engine: SQLite FTS5 inside the application's own database.
+
+Tables (made by migration 0014, on SQLite only):
+
+- ``search_engine_fts``: FTS5 (``unicode61``) over the *analysed* text, rowid = item id. Each
+  column holds tokens from :func:`~disclosure.search.analysis.tokens` joined by spaces, so
+  ``unicode61`` only splits on the spaces: ``title`` and ``body`` the rjieba words (search mode),
+  ``title_bg`` and ``body_bg`` the CJK bigrams (consecutive positions, for phrases), ``keywords``
+  the bigrams of each keyword.
+- ``search_engine_docs``: a narrow row per item, read for every match: the normalised 文号 and
+  索引号, the filter columns, the date, the stamp and ``facet_key``;
+- ``search_engine_stored``: what a hit shows (title, 文号, organisation, summary, the text for
+  snippets), read for the page's hits only;
+- ``search_engine_facets``: each distinct combination of facet values once, so the facet counts
+  are one ``GROUP BY facet_key`` over the match (summed per facet over the few combinations);
+- ``search_engine_doc_orgs``: (code, item) for the item's organisation and each ancestor: the
+  organisation filter (descendants included) is one index look-up.
+
+Queries compile ``SearchQuery.tree`` (never the raw text) into an FTS5 MATCH expression in which
+every token is a quoted string, so no input can make an FTS5 syntax error. A typed word matches
+its words in title or body (all of them), or its exact characters (a bigram phrase) in title,
+body or keywords; OR groups, exclusions (``NOT``) and quoted phrases (bigram phrases) follow the
+tree; a 文号 or 索引号 is an SQL equality and puts its items first (as Whoosh's ``ID_BOOST``).
+Ranking: bm25 with column weights (title > keywords > body). Filters and facet counts are SQL
+over the match; snippets are made for the page's hits only.
+
+Writes go through the caller's session (:meth:`SQLiteSearchIndex.apply_in_session`), in the
+catalogue change's own transaction (:mod:`disclosure.search.transactional`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from markupsafe import escape
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from .analysis import fold, tokens
+from .interfaces import SearchHit, SearchQuery, SearchResult
+from .query import ParsedQuery
+
+FTS = "search_engine_fts"
+DOCS = "search_engine_docs"
+ORGS = "search_engine_doc_orgs"
+STORED = "search_engine_stored"
+FACET_KEYS = "search_engine_facets"
+
+#: bm25 weights of the FTS columns, in table order: title, title_bg, keywords, body, body_bg
+WEIGHTS = (6.0, 4.0, 3.0, 1.0, 0.5)
+FACETS = ("organisation", "topic", "genre", "year", "disclosure_mode", "validity")
+TRUNCATED = "检索词过长，已截取前 200 个字符。"
+NOTHING_SEARCHABLE = "检索词中没有可检索的文字，请换一个说法。"
+
+SNIPPET_CHARS = 160  # as Whoosh's ContextFragmenter(maxchars=160, surround=40)
+SNIPPET_SURROUND = 40
+SNIPPET_FRAGMENTS = 2
+SNIPPET_FALLBACK = 120
+
+#: the narrow row read for every match (filters, facets, order) ...
+_DOC_COLUMNS = (
+    "item_id",
+    "index_number",
+    "document_number",
+    "organisation",
+    "topic",
+    "genre",
+    "disclosure_mode",
+    "validity",
+    "year",
+    "published_on",
+    "facet_key",
+    "stamp",
+)
+#: ... and what is shown, read for the page's hits only
+_STORED_COLUMNS = (
+    "item_id",
+    "index_number_display",
+    "document_number_display",
+    "organisation_code",
+    "organisation_name",
+    "title",
+    "summary",
+    "content",
+)
+
+
+def _insert(table: str, columns: Sequence[str]):
+    return text(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    )
+
+
+_INSERT_DOC = _insert(DOCS, _DOC_COLUMNS)
+_INSERT_FACET_KEY = text(
+    f"INSERT OR IGNORE INTO {FACET_KEYS} ({', '.join(FACETS)}) "
+    f"VALUES ({', '.join(':' + name for name in FACETS)})"
+)
+_FACET_KEY = text(
+    f"SELECT facet_key FROM {FACET_KEYS} WHERE "
+    + " AND ".join(f"{name} = :{name}" for name in FACETS)
+)
+_INSERT_STORED = _insert(STORED, _STORED_COLUMNS)
+_INSERT_FTS = text(
+    f"INSERT INTO {FTS} (rowid, title, title_bg, keywords, body, body_bg) "
+    "VALUES (:item_id, :title, :title_bg, :keywords, :body, :body_bg)"
+)
+_INSERT_ORG = text(f"INSERT OR IGNORE INTO {ORGS} (code, item_id) VALUES (:code, :item_id)")
+_DELETES = (
+    text(f"DELETE FROM {FTS} WHERE rowid = :item_id"),
+    text(f"DELETE FROM {DOCS} WHERE item_id = :item_id"),
+    text(f"DELETE FROM {STORED} WHERE item_id = :item_id"),
+    text(f"DELETE FROM {ORGS} WHERE item_id = :item_id"),
+)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _joined(words: Iterable[str]) -> str:
+    return " ".join(words)
+
+
+def fts_row(doc: dict) -> dict:
+    """The analysed token text of one document (``documents.build_document``)."""
+    keywords = [k for k in (doc.get("keywords") or "").split(",") if k.strip()]
+    return {
+        "item_id": int(doc["item_id"]),
+        "title": _joined(tokens(doc["title"], "word")),
+        "title_bg": _joined(tokens(doc["title"], "bigram")),
+        "keywords": _joined(g for k in keywords for g in tokens(k, "bigram")),
+        "body": _joined(tokens(doc["content"], "word")),
+        "body_bg": _joined(tokens(doc["content"], "bigram")),
+    }
+
+
+def doc_row(doc: dict) -> dict:
+    published = doc.get("published_on")
+    if isinstance(published, datetime):
+        published = published.date()
+    return {
+        **{c: doc.get(c) or "" for c in (*_DOC_COLUMNS, *_STORED_COLUMNS)},
+        "item_id": int(doc["item_id"]),
+        "published_on": published.isoformat() if isinstance(published, date) else "",
+    }
+
+
+# ------------------------------------------------------------------------------ queries
+
+
+def quote(token: str) -> str:
+    """An FTS5 string: whatever it holds, it is data, never syntax."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _phrase(grams: Sequence[str]) -> str:
+    return quote(" ".join(grams))
+
+
+def word_expr(word: str) -> str | None:
+    """One typed word: all its words in title or body, or its exact characters in title, body
+    or keywords."""
+    options = []
+    words = tokens(word, "word", mode="query")
+    if words:
+        options.append("{title body} : (" + " AND ".join(quote(w) for w in words) + ")")
+    grams = tokens(word, "bigram")
+    if grams:
+        options.append("{title_bg body_bg keywords} : " + _phrase(grams))
+    if not options:
+        return None
+    return "(" + " OR ".join(options) + ")"
+
+
+def phrase_expr(phrase: str) -> str | None:
+    grams = tokens(phrase, "bigram")
+    if not grams:
+        return None
+    exact = "{title_bg body_bg} : " + _phrase(grams)
+    if len(grams) == 1:  # one character: any word containing it, as Whoosh
+        word = word_expr(phrase)
+        return f"({word} OR {exact})" if word else f"({exact})"
+    return f"({exact})"
+
+
+def build_match(parsed: ParsedQuery) -> str | None:
+    """The FTS5 MATCH expression of the query tree, or None when no text is searchable."""
+    required = []
+    for group in parsed.groups:
+        options = [e for e in map(word_expr, group) if e]
+        if options:
+            required.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
+    required.extend(e for e in map(phrase_expr, parsed.phrases) if e)
+    if not required:
+        return None
+    match = " AND ".join(required)
+    excluded = [e for e in map(word_expr, parsed.excluded) if e]
+    if excluded:
+        match = f"({match}) NOT ({' OR '.join(excluded)})"
+    return match
+
+
+def _iso(value) -> str:
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def filter_sql(query: SearchQuery, params: dict) -> list[str]:
+    where = []
+    if query.organisation:
+        where.append(f"d.item_id IN (SELECT item_id FROM {ORGS} WHERE code = :f_org)")
+        params["f_org"] = query.organisation
+    for name in ("topic", "genre", "disclosure_mode", "validity"):
+        value = getattr(query, name)
+        if value:
+            where.append(f"d.{name} = :f_{name}")
+            params[f"f_{name}"] = value
+    if query.year:
+        where.append("d.year = :f_year")
+        params["f_year"] = str(query.year)
+    if query.date_from:
+        where.append("d.published_on >= :f_from")
+        params["f_from"] = _iso(query.date_from)
+    if query.date_to:
+        where.append("d.published_on <= :f_to")
+        params["f_to"] = _iso(query.date_to)
+    return where
+
+
+def _in(name: str, values: Sequence[str], params: dict) -> str:
+    keys = []
+    for n, value in enumerate(values):
+        params[f"{name}{n}"] = value
+        keys.append(f":{name}{n}")
+    return ", ".join(keys)
+
+
+# ----------------------------------------------------------------------------- snippets
+
+
+def highlight_terms(parsed: ParsedQuery) -> list[str]:
+    """Folded strings to mark in a snippet: phrases whole, typed words and their words."""
+    terms: list[str] = []
+    for phrase in parsed.phrases:
+        terms.append(fold(phrase))
+    for group in parsed.groups:
+        for word in group:
+            terms.append(fold(word))
+            terms.extend(tokens(word, "word", mode="query"))
+    seen, out = set(), []
+    for term in terms:
+        term = term.strip()
+        if term and term not in seen and any(c.isalnum() for c in term):
+            seen.add(term)
+            out.append(term)
+    return sorted(out, key=len, reverse=True)
+
+
+def _spans(folded: str, terms: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, term) of every term in the folded text, longest first."""
+    taken: list[tuple[int, int, str]] = []
+    occupied = bytearray(len(folded))
+    for term in terms:
+        for m in re.finditer(re.escape(term), folded):
+            start, end = m.span()
+            if not any(occupied[start:end]):
+                occupied[start:end] = b"\x01" * (end - start)
+                taken.append((start, end, term))
+    return sorted(taken)
+
+
+def make_snippet(content: str, terms: Sequence[str]) -> str:
+    """Up to two fragments of ``content`` around the matched terms, the terms in
+    ``<em class="hl">``, everything else escaped; "" when nothing matches."""
+    if not content or not terms:
+        return ""
+    spans = _spans(fold(content), terms)
+    if not spans:
+        return ""
+    fragments = []  # (score, start, end, spans)
+    i = 0
+    while i < len(spans):
+        first = spans[i]
+        group = [first]
+        j = i + 1
+        while j < len(spans) and spans[j][1] - first[0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
+            group.append(spans[j])
+            j += 1
+        start = max(0, first[0] - SNIPPET_SURROUND)
+        end = min(len(content), group[-1][1] + SNIPPET_SURROUND)
+        score = (len({s[2] for s in group}), sum(s[1] - s[0] for s in group))
+        fragments.append((score, start, end, group))
+        i = j
+    best = sorted(fragments, key=lambda f: (f[0][0], f[0][1], -f[1]), reverse=True)
+    chosen = sorted(best[:SNIPPET_FRAGMENTS], key=lambda f: f[1])
+    parts = []
+    for _, start, end, group in chosen:
+        out, pos = [], start
+        for s, e, _term in group:
+            out.append(str(escape(content[pos:s])))
+            out.append(f'<em class="hl">{escape(content[s:e])}</em>')
+            pos = e
+        out.append(str(escape(content[pos:end])))
+        parts.append("".join(out))
+    return "…".join(parts)
+
+
+# ------------------------------------------------------------------------------- engine
+
+
+class SQLiteSearchIndex:
+    """FTS5 in the application's SQLite database; written in the catalogue's transaction."""
+
+    name = "sqlite"
+    transactional = True
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            raise ValueError("the sqlite search engine needs an SQLite database")
+        self.engine = engine
+
+    # --- writing -------------------------------------------------------------------------
+
+    def apply_in_session(
+        self, session: Session, documents: Iterable[dict], deletions: Iterable[str]
+    ) -> None:
+        """Upsert and delete through the session's connection, in its transaction."""
+        self._write(session.connection(), documents, deletions)
+
+    def apply(self, documents: Iterable[dict], deletions: Iterable[str], **_) -> None:
+        """Upsert and delete in a transaction of its own (the outbox indexer, tests)."""
+        with self.engine.begin() as conn:
+            self._write(conn, documents, deletions)
+
+    def lock_in_session(self, session: Session) -> None:
+        """Take SQLite's write lock now, before the session reads anything (a rebuild batch
+        then reads exactly the state it writes over)."""
+        session.connection().execute(text(f"DELETE FROM {DOCS} WHERE 0"))
+
+    def _write(self, conn: Connection, documents: Iterable[dict], deletions: Iterable[str]) -> None:
+        documents = list(documents)
+        ids = [{"item_id": int(i)} for i in deletions]
+        ids += [{"item_id": int(d["item_id"])} for d in documents]
+        if ids:
+            for statement in _DELETES:
+                conn.execute(statement, ids)
+        if not documents:
+            return
+        rows = [doc_row(d) for d in documents]
+        combinations = {tuple(row[name] for name in FACETS) for row in rows}
+        keys = {}
+        for combination in combinations:
+            values = dict(zip(FACETS, combination, strict=True))
+            conn.execute(_INSERT_FACET_KEY, values)
+            keys[combination] = conn.execute(_FACET_KEY, values).scalar_one()
+        for row in rows:
+            row["facet_key"] = keys[tuple(row[name] for name in FACETS)]
+        conn.execute(_INSERT_DOC, rows)
+        conn.execute(_INSERT_STORED, rows)
+        conn.execute(_INSERT_FTS, [fts_row(d) for d in documents])
+        orgs = [
+            {"code": code, "item_id": int(d["item_id"])}
+            for d in documents
+            for code in (d.get("organisation") or "").split()
+        ]
+        if orgs:
+            conn.execute(_INSERT_ORG, orgs)
+
+    def clear(self) -> None:
+        with self.engine.begin() as conn:
+            for table in (FTS, DOCS, STORED, ORGS, FACET_KEYS):
+                conn.execute(text(f"DELETE FROM {table}"))
+
+    def optimize(self) -> None:
+        """Merge the FTS5 index segments (after a rebuild)."""
+        with self.engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {FTS} ({FTS}) VALUES ('optimize')"))
+
+    # --- reading -------------------------------------------------------------------------
+
+    def stamps(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return self._stamps(conn)
+
+    def stamps_in_session(self, session: Session) -> dict[str, str]:
+        return self._stamps(session.connection())
+
+    @staticmethod
+    def _stamps(conn: Connection) -> dict[str, str]:
+        return {str(i): s for i, s in conn.execute(text(f"SELECT item_id, stamp FROM {DOCS}"))}
+
+    def health(self) -> dict:
+        with self.engine.connect() as conn:
+            count = conn.execute(text(f"SELECT count(*) FROM {DOCS}")).scalar_one()
+        return {"engine": self.name, "documents": count, "database": "sqlite (FTS5)"}
+
+    def search(
+        self,
+        query: SearchQuery,
+        facet_limit: int = 50,
+        *,
+        facets: bool = True,
+        snippets: bool = True,
+    ) -> SearchResult:
+        parsed = query.tree
+        message = TRUNCATED if parsed.truncated else None
+        match = build_match(parsed)
+        params: dict = {}
+        identifiers = []
+        if parsed.document_numbers:
+            identifiers.append(f"document_number IN ({_in('dn', parsed.document_numbers, params)})")
+        if parsed.index_numbers:
+            identifiers.append(f"index_number IN ({_in('ix', parsed.index_numbers, params)})")
+        everything = match is None and not identifiers
+        if everything and query.q.strip():
+            message = NOTHING_SEARCHABLE
+        if match is not None:
+            params["match"] = match
+        where = filter_sql(query, params)
+        filters = " AND ".join(where) if where else "1"
+
+        # The matching ids, without scores: for the total and the facet counts. CROSS JOIN keeps
+        # SQLite's join order: the match first, then look-ups by item id (never a table scan).
+        if everything:
+            ids_cte = ""  # a WITH clause, or nothing
+            source = f"{DOCS} d"
+        else:
+            parts = []
+            if match is not None:
+                parts.append(f"SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH :match")
+            if identifiers:
+                parts.append(f"SELECT item_id FROM {DOCS} WHERE {' OR '.join(identifiers)}")
+            ids_cte = f"WITH ids(id) AS ({' UNION '.join(parts)}) "
+            source = f"ids CROSS JOIN {DOCS} d ON d.item_id = ids.id"
+        # One grouped pass over the match: a row per distinct combination of facet values
+        # (``facet_key``, far fewer than the hits), summed per facet in ``_facet_counts``; an
+        # organisation path counts for each of its codes.
+        if facets:
+            counts_sql = (
+                (ids_cte.rstrip() + ", " if ids_cte else "WITH ")
+                + f"c(k, n) AS (SELECT d.facet_key, count(*) FROM {source} WHERE {filters} "
+                f"GROUP BY d.facet_key) SELECT {', '.join(f'f.{name}' for name in FACETS)}, "
+                f"c.n FROM c CROSS JOIN {FACET_KEYS} f ON f.facet_key = c.k"
+            )
+        else:
+            counts_sql = f"{ids_cte}SELECT count(*) FROM {source} WHERE {filters}"
+
+        # The page: bm25 only when ranking by relevance.
+        only_document_number = parsed.document_numbers and not (
+            parsed.groups or parsed.phrases or parsed.index_numbers
+        )
+        if query.sort == "date" or everything or only_document_number:
+            order = "d.published_on DESC, d.item_id DESC"
+            if only_document_number and query.sort != "date":
+                order = "d.index_number, d.item_id"  # just a 文号: its items in catalogue order
+            page_sql = f"{ids_cte}SELECT d.item_id FROM {source}"
+        else:
+            parts = []
+            if match is not None:
+                weights = ", ".join(str(w) for w in WEIGHTS)
+                parts.append(
+                    f"SELECT rowid AS id, bm25({FTS}, {weights}) AS score, 0 AS idhit "
+                    f"FROM {FTS} WHERE {FTS} MATCH :match"
+                )
+            if identifiers:
+                parts.append(
+                    f"SELECT item_id AS id, 0.0 AS score, 1 AS idhit FROM {DOCS} WHERE {' OR '.join(identifiers)}"
+                )
+            scored = parts[0]
+            if len(parts) > 1:
+                scored = (
+                    "SELECT id, min(score) AS score, max(idhit) AS idhit FROM ("
+                    + " UNION ALL ".join(parts)
+                    + ") GROUP BY id"
+                )
+            order = "m.idhit DESC, m.score, d.published_on DESC, d.item_id"
+            page_sql = f"WITH m AS ({scored}) SELECT d.item_id FROM m CROSS JOIN {DOCS} d ON d.item_id = m.id"
+        page_sql += f" WHERE {filters} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        params["limit"] = query.per_page
+        params["offset"] = (query.page - 1) * query.per_page
+
+        with self.engine.connect() as conn:  # one read transaction: total and page agree
+            page_ids = [row[0] for row in conn.execute(text(page_sql), params)]
+            counted = conn.execute(text(counts_sql), params).all()
+            rows = []
+            if page_ids:
+                keys = {}
+                rows = conn.execute(
+                    text(
+                        f"SELECT {', '.join(_STORED_COLUMNS)}, d.published_on FROM {STORED} s "
+                        f"JOIN {DOCS} d USING (item_id) WHERE item_id IN "
+                        f"({_in('h', page_ids, keys)})"
+                    ),
+                    keys,
+                ).all()
+        rank = {item_id: n for n, item_id in enumerate(page_ids)}
+        rows.sort(key=lambda row: rank[row[0]])
+        total, grouped = _facet_counts(counted, facets, facet_limit)
+        terms = highlight_terms(parsed) if snippets else []
+        hits = [self._hit(row, terms, snippets) for row in rows]
+        return SearchResult(total, hits, grouped, query.page, query.per_page, message)
+
+    @staticmethod
+    def _hit(row, terms: Sequence[str], snippets: bool) -> SearchHit:
+        (_, number, docno, org, org_name, title, summary, content, published) = row
+        snippet = ""
+        if snippets:
+            snippet = make_snippet(content, terms) or str(
+                escape((summary or content or "")[:SNIPPET_FALLBACK])
+            )
+        return SearchHit(
+            index_number=number,
+            title=title,
+            document_number=docno,
+            organisation=org,
+            organisation_name=org_name,
+            published_on=published,
+            snippet=snippet,
+        )
+
+
+def _facet_counts(rows, facets: bool, limit: int):
+    """(total, facet → [(value, count)]) from the grouped rows (one row per combination)."""
+    if not facets:
+        return (rows[0][-1] if rows else 0), {}
+    counters: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    total = 0
+    for row in rows:
+        count = row[-1]
+        total += count
+        for name, value in zip(FACETS, row, strict=False):
+            counter = counters[name]
+            for key in value.split() if name == "organisation" else (value,):
+                if key:
+                    counter[key] = counter.get(key, 0) + count
+    grouped = {
+        name: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        for name, counter in counters.items()
+    }
+    return total, grouped
+
+
+def from_settings(settings, registry) -> SQLiteSearchIndex:
+    """The ``ENGINES`` factory: the application's own database, which must be SQLite.
+    ``registry`` (a Pyramid registry or a dict) may hold the application's ``db_engine``."""
+    from .. import settings as s
+    from ..models import get_engine
+    from ..settings import SettingsError
+
+    url = s.get(settings, "database_url")
+    if not url.startswith("sqlite"):
+        raise SettingsError(
+            "disclosure.search.backend = sqlite 需要 SQLite 数据库 (the sqlite search engine "
+            "keeps its FTS5 tables in the application's database, which must be SQLite; "
+            "use whoosh or postgresql with this database_url)"
+        )
+    engine = registry.get("db_engine") if registry is not None else None
+    return SQLiteSearchIndex(engine if engine is not None else get_engine(url))
