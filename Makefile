@@ -44,9 +44,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check disclosure tests $(wildcard bench)
 
 # The suite runs on up to PYTEST_WORKERS processes (pytest-xdist; each worker has its own
-# databases and schemas). PYTEST_WORKERS=0 runs it in this one process.
+# databases and schemas; --dist loadscope keeps a module on one worker, so a module-wide fixture
+# such as the demo year or an engine's corpus is built once). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses=4
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadscope
 
 test: $(STAMP) fonts lint
 	mkdir -p var
