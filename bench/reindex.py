@@ -53,31 +53,7 @@ def load(url: str, n: int) -> int:
             ids[org["code"]] = result.inserted_primary_key[0]
         conn.execute(
             insert(CatalogueItem),
-            [
-                {
-                    "organisation_id": ids[item["organisation"]],
-                    "index_number": item["index_number"],
-                    "status": "published",
-                    "title": item["title"],
-                    "summary": item.get("summary", ""),
-                    "body": item["body"],
-                    "document_number": item.get("document_number") or "",
-                    "created_on": date.fromisoformat(item["created_on"]),
-                    "published_on": date.fromisoformat(item["published_on"]),
-                    "topic": item["topic"],
-                    "genre": item["genre"],
-                    "keywords": item.get("keywords", []),
-                    "audience": "",
-                    "disclosure_mode": "proactive",
-                    "validity": item.get("validity", "valid"),
-                    "category": "",
-                    "extra": {},
-                    "current_version": 1,
-                    "has_draft": False,
-                    "lock_version": 1,
-                }
-                for item in items
-            ],
+            [item_row(item, ids) for item in items],
         )
     engine.dispose()
     return len(items)
@@ -121,3 +97,29 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def item_row(item: dict, org_ids: dict[str, int]) -> dict:
+    """A bench corpus item as a published ``catalogue_items`` row (bulk insert, no history)."""
+    return {
+        "organisation_id": org_ids[item["organisation"]],
+        "index_number": item["index_number"],
+        "status": "published",
+        "title": item["title"],
+        "summary": item.get("summary", ""),
+        "body": item["body"],
+        "document_number": item.get("document_number") or "",
+        "created_on": date.fromisoformat(item["created_on"]),
+        "published_on": date.fromisoformat(item["published_on"]),
+        "topic": item["topic"],
+        "genre": item["genre"],
+        "keywords": item.get("keywords", []),
+        "audience": "",
+        "disclosure_mode": "proactive",
+        "validity": item.get("validity", "valid"),
+        "category": "",
+        "extra": {},
+        "current_version": 1,
+        "has_draft": False,
+        "lock_version": 1,
+    }

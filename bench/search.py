@@ -86,8 +86,32 @@ def ndcg(ranked: list[str], relevant: dict[str, int], k: int = TOP_K) -> float:
 # --------------------------------------------------------------------------- one engine
 
 
+class LatencyFigures:
+    """p50/p95 over every query's latency (``latencies``: query kind → ms per query) and the
+    mean nDCG@10 (``ndcg``: judgement group → per query)."""
+
+    latencies: dict[str, list[float]]
+    ndcg: dict[str, list[float]]
+
+    @property
+    def mean_ndcg(self) -> float:
+        values = [v for vs in self.ndcg.values() for v in vs]
+        return statistics.fmean(values) if values else math.nan
+
+    def all_latencies(self) -> list[float]:
+        return [v for vs in self.latencies.values() for v in vs]
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.all_latencies(), 50)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.all_latencies(), 95)
+
+
 @dataclass
-class Result:
+class Result(LatencyFigures):
     engine: str
     error: str | None = None
     build_s: float = math.nan
@@ -104,25 +128,9 @@ class Result:
     def items_per_s(self) -> float:
         return self.items / self.build_s if self.build_s else math.nan
 
-    def all_latencies(self) -> list[float]:
-        return [v for vs in self.latencies.values() for v in vs]
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.all_latencies(), 50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.all_latencies(), 95)
-
     @property
     def mrr(self) -> float:
         values = [v for vs in self.rr.values() for v in vs]
-        return statistics.fmean(values) if values else math.nan
-
-    @property
-    def mean_ndcg(self) -> float:
-        values = [v for vs in self.ndcg.values() for v in vs]
         return statistics.fmean(values) if values else math.nan
 
     def to_dict(self) -> dict:

@@ -29,8 +29,9 @@ An adapter is a class with a no-argument constructor, registered in ``bench/engi
     * words separated by white space must all match (AND), in the title, the body or the 文号;
     * a "quoted phrase" (ASCII ``"…"`` or Chinese ``“…”``) must match exactly, as a contiguous
       string;
-    * a 文号 typed in any bracket style (``〔〕 [] () （） 【】 ［］``, full-width digits) finds the
-      items with that 文号 — and ``…〔2011〕1号`` must not find ``…〔2011〕12号``;
+    * a 文号 typed in any bracket style (``〔〕 [] () （） 【】 ［］``, full-width digits) or with
+      none (``鲁政发2016年1号``, ``鲁政发 2016 1号``) finds the items with that 文号 — and
+      ``…〔2011〕1号`` must not find ``…〔2011〕12号``;
     * an 索引号 finds that item;
     * filters restrict: ``organisation`` keeps that body and every body below it
       (``bench.corpus.organisation_path`` gives an item's ancestors: index them), ``topic`` keeps
@@ -55,6 +56,8 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from disclosure.search import analysis as app_analysis
 
 QUERY_KINDS = ("words", "phrase", "docno", "index_number", "filtered")
 
@@ -98,11 +101,6 @@ class Engine(Protocol):
 # Plain functions an adapter may use so that the generic engines (FTS5, Xapian) get the same
 # identifier handling the app needs; the whoosh_app adapter uses the app's own analysis instead.
 
-_OPEN = "〔[(（【［〖{｛<《"
-_CLOSE = "〕])）】］〗}｝>》"
-_BRACKETS = str.maketrans({**dict.fromkeys(_OPEN, "〔"), **dict.fromkeys(_CLOSE, "〕")})
-_DOCNO_RE = re.compile(r"^[\u4e00-\u9fff]{1,20}〔\d{4}〕第?\d{1,5}号$")
-_ORDER_RE = re.compile(r"^[\u4e00-\u9fff]{0,20}令第\d{1,5}号$")
 _INDEX_NUMBER_RE = re.compile(r"^[0-9A-Z]{9}(?:[0-9A-Z]{9})?/\d{4}-\d{5}$")
 
 
@@ -112,17 +110,17 @@ def fold_width(text: str) -> str:
 
 
 def normalise_document_number(text: str) -> str:
-    """One spelling for a 文号: half-width digits, 〔〕 brackets, no spaces.
-
-    ``鲁政发[2016]1号``, ``鲁政发（２０１６）1号`` and ``鲁政发【2016】1号`` → ``鲁政发〔2016〕1号``.
+    """One spelling for a 文号: the app's own normaliser (``disclosure.search.analysis``), so
+    the benchmark and the app agree. ``鲁政发[2016]1号``, ``鲁政发（２０１６）1号``,
+    ``鲁政发2016年1号`` and ``鲁政发 2016 1号`` → ``鲁政发〔2016〕1号``.
     """
-    return re.sub(r"\s+", "", fold_width(text).translate(_BRACKETS))
+    return app_analysis.normalise_document_number(text)
 
 
 def looks_like_document_number(text: str) -> bool:
-    """Is the whole query one 文号 (``<issuer>〔yyyy〕N号`` in any bracket style, or ``…令第N号``)?"""
-    s = normalise_document_number(text.strip().strip('"“”'))
-    return bool(_DOCNO_RE.match(s) or _ORDER_RE.match(s))
+    """Is the whole query one 文号 (in any bracket style or none, or ``…令第N号``)?"""
+    s = text.strip().strip('"“”')
+    return app_analysis.find_document_numbers(s) == [normalise_document_number(s)]
 
 
 def normalise_index_number(text: str) -> str:
