@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from .analysis import fold, normalise_document_number, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .query import ParsedQuery
+from .transactional import own_database
 
 log = logging.getLogger(__name__)
 
@@ -549,20 +550,8 @@ class PostgresSearchIndex:
 
 
 def make_postgresql(settings, registry) -> PostgresSearchIndex:
-    """``ENGINES["postgresql"]``: the application's own database, which must be PostgreSQL.
-    ``registry`` (a Pyramid registry or a dict) may hold the application's ``db_engine``."""
-    from .. import settings as s
-    from ..models import get_engine
-    from ..settings import SettingsError
-
-    url = s.get(settings, "database_url")
-    if not url.startswith("postgresql"):
-        raise SettingsError(
-            "disclosure.search.backend = postgresql 需要 PostgreSQL 数据库 (the postgresql search "
-            "engine keeps its tsvector table in the application's database, which must be "
-            "PostgreSQL; use whoosh or sqlite with this database_url)"
-        )
-    engine = registry.get("db_engine") if registry is not None else None
-    search_index = PostgresSearchIndex(engine if engine is not None else get_engine(url))
+    """``ENGINES["postgresql"]``: the application's own database, which must be PostgreSQL."""
+    engine = own_database(settings, registry, "postgresql", "postgresql", "its tsvector table")
+    search_index = PostgresSearchIndex(engine)
     search_index.start()
     return search_index

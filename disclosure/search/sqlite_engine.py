@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from .analysis import fold, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .query import ParsedQuery
+from .transactional import own_database
 
 FTS = "search_engine_fts"
 DOCS = "search_engine_docs"
@@ -543,18 +544,7 @@ def _facet_counts(rows, facets: bool, limit: int):
 
 
 def from_settings(settings, registry) -> SQLiteSearchIndex:
-    """The ``ENGINES`` factory: the application's own database, which must be SQLite.
-    ``registry`` (a Pyramid registry or a dict) may hold the application's ``db_engine``."""
-    from .. import settings as s
-    from ..models import get_engine
-    from ..settings import SettingsError
-
-    url = s.get(settings, "database_url")
-    if not url.startswith("sqlite"):
-        raise SettingsError(
-            "disclosure.search.backend = sqlite 需要 SQLite 数据库 (the sqlite search engine "
-            "keeps its FTS5 tables in the application's database, which must be SQLite; "
-            "use whoosh or postgresql with this database_url)"
-        )
-    engine = registry.get("db_engine") if registry is not None else None
-    return SQLiteSearchIndex(engine if engine is not None else get_engine(url))
+    """The ``ENGINES`` factory: the application's own database, which must be SQLite."""
+    return SQLiteSearchIndex(
+        own_database(settings, registry, "sqlite", "sqlite", "its FTS5 tables")
+    )

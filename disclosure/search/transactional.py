@@ -40,6 +40,28 @@ PENDING = "search_pending_item_ids"
 BATCH = 500  # items per rebuild transaction
 
 
+def own_database(settings, registry, dialect: str, engine_name: str, where: str):
+    """The SQLAlchemy engine of the application's own database, for a search engine that keeps
+    its tables there (``where``, e.g. "its FTS5 tables"); a clear SettingsError when that
+    database is not ``dialect``. ``registry`` (a Pyramid registry, a dict or None) may hold the
+    application's ``db_engine``, which is then shared."""
+    from .. import settings as s
+    from ..models import get_engine
+    from ..settings import SettingsError
+
+    url = s.get(settings, "database_url")
+    if not url.startswith(dialect):
+        label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[dialect]
+        others = " or ".join(n for n in ("whoosh", "sqlite", "postgresql") if n != engine_name)
+        raise SettingsError(
+            f"disclosure.search.backend = {engine_name} 需要 {label} 数据库 (the {engine_name} "
+            f"search engine keeps {where} in the application's database, which must be "
+            f"{label}; use {others} with this database_url)"
+        )
+    engine = registry.get("db_engine") if registry is not None else None
+    return engine if engine is not None else get_engine(url)
+
+
 def is_transactional(search_index) -> bool:
     return bool(getattr(search_index, "transactional", False))
 
