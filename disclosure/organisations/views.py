@@ -18,22 +18,30 @@ def organisations(request):
     return {"kind_labels": KIND_LABELS}
 
 
-@view_config(route_name="organisation", renderer="organisation.jinja2", permission=Permission.VIEW)
 @view_config(route_name="guide", renderer="guide.jinja2", permission=Permission.VIEW)
-def organisation(request):
+def guide(request):
     org = request.context.organisation
     tree = request.organisations
-    last_year = today(request).year - 1
-    published = request.dbsession.scalars(
-        select(AnnualReport.year).where(AnnualReport.organisation_id == org.id).distinct()
-    ).all()
     return {
         "org": org,
         "ancestors": tree.ancestors(org),
         "children": tree.children(org),
         "kind_labels": KIND_LABELS,
-        # the annual reports: every published year, and last year's (perhaps still a draft)
-        "report_years": sorted({last_year, *published}, reverse=True),
+    }
+
+
+@view_config(route_name="organisation", renderer="organisation.jinja2", permission=Permission.VIEW)
+def organisation(request):
+    """The guide page's data, and the organisation's annual reports: every published year and
+    last year's (perhaps still a draft)."""
+    page = guide(request)
+    org = page["org"]
+    published = request.dbsession.scalars(
+        select(AnnualReport.year).where(AnnualReport.organisation_id == org.id).distinct()
+    ).all()
+    return {
+        **page,
+        "report_years": sorted({today(request).year - 1, *published}, reverse=True),
         "published_years": set(published),
         "has_summary": org.kind in ("city", "county"),
     }

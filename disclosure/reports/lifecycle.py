@@ -145,7 +145,7 @@ class Report:
     deadline: ReportDeadline
     published: AnnualReport | None = None  # the version shown; None: the live draft
     sections: dict[str, Any] | None = None  # None: not to be shown (a draft, to the public)
-    versions: Sequence[AnnualReport] = field(default_factory=list)
+    versions: Sequence[AnnualReport] = field(default_factory=list)  # every published one
 
     @property
     def status(self) -> str:

@@ -113,7 +113,7 @@ def _page(request, error: str = "", fields: dict | None = None, note: str = "") 
             if report.published is None
             else lifecycle.live_figures(db, ctx.organisation, ctx.year, rules)
         )
-    all_versions = lifecycle.versions(db, ctx.organisation, ctx.year)
+    all_versions = list(report.versions)  # load() read them; a draft has none
     latest = all_versions[-1] if all_versions else None
     changes = []
     if live is not None and latest is not None:
