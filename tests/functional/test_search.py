@@ -127,56 +127,62 @@ ITEMS = [
 ]
 
 
+def write_corpus(db, schema) -> tuple[dict, dict]:
+    """Create and publish ITEMS (and a draft and a withheld item the public never sees) in the
+    demo tree: (made: key → 索引号, plus the county's code and name; the organisations used)."""
+    made = {}
+    tree = OrganisationTree(db)
+    county = next(o for o in tree.orgs if o.kind == "county" and tree.children(o))
+    pick = {
+        "civil_affairs": next(o for o in tree.orgs if o.category_tree == "civil_affairs"),
+        "city": tree.roots[0],
+        "township": tree.children(county)[0],
+    }
+    service = CatalogueService(db, schema)
+    for key, where, fields in ITEMS:
+        data = {"summary": "", "created_on": fields["published_on"], **fields}
+        item = service.create(pick[where], data, None)
+        if key == "winter":
+            payload = docx_with("附件：冬季救助对象花名册（绿萝卜小组）")
+            db.add(
+                Attachment(
+                    item=item,
+                    filename="名册.docx",
+                    media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    kind="word",
+                    size=len(payload),
+                    sha256="0" * 64,
+                    storage_key="00/" + "0" * 64,
+                    text="附件：冬季救助对象花名册（绿萝卜小组）",
+                )
+            )
+            db.flush()
+        service.publish(item, None, TODAY)
+        made[key] = item.index_number
+    service.create(
+        pick["city"], {"title": "内部草稿：紫色大象", "topic": "other", "genre": "notice"}, None
+    )
+    withheld = service.create(
+        pick["city"],
+        {
+            "title": "不予公开：紫色大象",
+            "topic": "other",
+            "genre": "notice",
+            "disclosure_mode": "withheld",
+        },
+        None,
+    )
+    service.publish(withheld, None, TODAY)
+    made["county"], made["county_name"] = county.code, county.name
+    return made, pick
+
+
 @pytest.fixture(scope="module")
 def env(databases, schema, tmp_path_factory):
     seeded = databases.seeded(schema)
     url, engine, factory = seeded.url, seeded.engine, seeded.factory
-    made = {}
     with factory.begin() as db:
-        tree = OrganisationTree(db)
-        county = next(o for o in tree.orgs if o.kind == "county" and tree.children(o))
-        pick = {
-            "civil_affairs": next(o for o in tree.orgs if o.category_tree == "civil_affairs"),
-            "city": tree.roots[0],
-            "township": tree.children(county)[0],
-        }
-        service = CatalogueService(db, schema)
-        for key, where, fields in ITEMS:
-            data = {"summary": "", "created_on": fields["published_on"], **fields}
-            item = service.create(pick[where], data, None)
-            if key == "winter":
-                payload = docx_with("附件：冬季救助对象花名册（绿萝卜小组）")
-                db.add(
-                    Attachment(
-                        item=item,
-                        filename="名册.docx",
-                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                        kind="word",
-                        size=len(payload),
-                        sha256="0" * 64,
-                        storage_key="00/" + "0" * 64,
-                        text="附件：冬季救助对象花名册（绿萝卜小组）",
-                    )
-                )
-                db.flush()
-            service.publish(item, None, TODAY)
-            made[key] = item.index_number
-        hidden = service.create(
-            pick["city"], {"title": "内部草稿：紫色大象", "topic": "other", "genre": "notice"}, None
-        )
-        withheld = service.create(
-            pick["city"],
-            {
-                "title": "不予公开：紫色大象",
-                "topic": "other",
-                "genre": "notice",
-                "disclosure_mode": "withheld",
-            },
-            None,
-        )
-        service.publish(withheld, None, TODAY)
-        made["county"], made["county_name"] = county.code, county.name
-        del hidden
+        made, _ = write_corpus(db, schema)
     settings = {
         "disclosure.database_url": url,
         "disclosure.session_secret": "x",

@@ -21,8 +21,7 @@ from disclosure import main, models
 from disclosure import settings as s
 from disclosure.accounts.services import create_user
 from disclosure.catalogue.services import CatalogueService
-from disclosure.models import Attachment, CatalogueItem, SearchOutbox
-from disclosure.organisations.services import OrganisationTree
+from disclosure.models import CatalogueItem, SearchOutbox
 from disclosure.search import make_search_index
 from disclosure.search.indexer import Indexer, rebuild
 from disclosure.search.interfaces import SearchQuery
@@ -55,6 +54,7 @@ from .test_search import (  # noqa: F401  (run again, on this module's ``env``)
     test_snippets_highlight_and_sort_by_date,
     test_traditional_characters_find_simplified_documents,
     test_words_must_all_match,
+    write_corpus,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -80,51 +80,8 @@ def env(databases, schema, tmp_path_factory):
     seeded = databases.seeded(schema)
     app = main({}, **sqlite_settings(seeded.url, tmp_path_factory))
     factory = app.registry["dbsession_factory"]
-    made = {}
     with factory.begin() as db:
-        tree = OrganisationTree(db)
-        county = next(o for o in tree.orgs if o.kind == "county" and tree.children(o))
-        pick = {
-            "civil_affairs": next(o for o in tree.orgs if o.category_tree == "civil_affairs"),
-            "city": tree.roots[0],
-            "township": tree.children(county)[0],
-        }
-        service = CatalogueService(db, schema)
-        for key, where, fields in ITEMS:
-            data = {"summary": "", "created_on": fields["published_on"], **fields}
-            item = service.create(pick[where], data, None)
-            if key == "winter":
-                payload = docx_with("附件：冬季救助对象花名册（绿萝卜小组）")
-                db.add(
-                    Attachment(
-                        item=item,
-                        filename="名册.docx",
-                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                        kind="word",
-                        size=len(payload),
-                        sha256="0" * 64,
-                        storage_key="00/" + "0" * 64,
-                        text="附件：冬季救助对象花名册（绿萝卜小组）",
-                    )
-                )
-                db.flush()
-            service.publish(item, None, TODAY)
-            made[key] = item.index_number
-        service.create(
-            pick["city"], {"title": "内部草稿：紫色大象", "topic": "other", "genre": "notice"}, None
-        )
-        withheld = service.create(
-            pick["city"],
-            {
-                "title": "不予公开：紫色大象",
-                "topic": "other",
-                "genre": "notice",
-                "disclosure_mode": "withheld",
-            },
-            None,
-        )
-        service.publish(withheld, None, TODAY)
-        made["county"], made["county_name"] = county.code, county.name
+        made, pick = write_corpus(db, schema)
         made["civil"] = pick["civil_affairs"].id
     yield SimpleNamespace(
         app=app,
