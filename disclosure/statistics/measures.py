@@ -40,9 +40,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from ..models.requests import OPEN_STATUSES, RequestStatus
+
 ONE_DAY = timedelta(days=1)
-_OPEN = ("received", "accepted", "correction", "consulting")
-_WITHDRAWN = "withdrawn"
+_OPEN = tuple(str(status) for status in OPEN_STATUSES)
+_WITHDRAWN = str(RequestStatus.WITHDRAWN)
 # Trail steps that stand for a window the deadline engine excluded, from ``date`` (not
 # counted) to ``end`` (counted): a consultation, a fee (each also when it began after the due
 # date; a pause still waiting with no cap has no ``end`` and excludes nothing yet).
