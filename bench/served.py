@@ -21,7 +21,8 @@ For each app engine (``disclosure.search.backend``), one after another:
    queries. ``wsgi p50``: the same protocol on ``GET /api/v1/organisations`` (a trivial API
    route: the app's own stack and one small query, no search);
 5. relevance: every query of ``data/relevance.json`` through the same API, top 10 → nDCG@10
-   and MRR (the judged set the project never tuned on; nothing here is tuned on it either);
+   and MRR (the judged set the project never tuned on; nothing here is tuned on it either;
+   ``--judged dev`` uses ``data/relevance_dev.json`` instead, the set to tune on);
 6. ``reindex s``: another fresh database holding the first M items (inserted in bulk, not
    timed), then ``disclosure reindex`` on it (timed): the rebuild from the database.
 
@@ -50,6 +51,7 @@ from pathlib import Path
 
 from .corpus import ORGANISATIONS, SEED, build_items
 from .engines.base import BenchQuery
+from .queries import DEV_RELEVANCE_FILE, RELEVANCE_FILE
 from .reindex import item_row
 from .search import (
     LatencyFigures,
@@ -542,6 +544,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="default: a temporary directory")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    parser.add_argument(
+        "--judged",
+        choices=("test", "dev"),
+        default="test",
+        help="judged queries: test (data/relevance.json, for measuring) or dev "
+        "(data/relevance_dev.json, for tuning)",
+    )
     args = parser.parse_args(argv)
 
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
@@ -551,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     latency_queries = load_latency_queries()
-    judgements = load_judgements()
+    judgements = load_judgements(DEV_RELEVANCE_FILE if args.judged == "dev" else RELEVANCE_FILE)
     judged = {k for e in judgements for k in e["relevant"]}
     log(f"corpus: building {args.items:,} items…")
     items = build_items(limit=args.items, seed=args.seed, prefer=judged, progress=True)

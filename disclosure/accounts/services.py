@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Organisation, User
+from ..models.organisations import organisation_row
 from ..models.users import Role
 
 _hasher = PasswordHasher()
@@ -63,7 +64,7 @@ def create_user(
     user = User(
         email=email,
         password_hash=hash_password(password),
-        organisation=organisation,
+        organisation=organisation_row(db, organisation),
         role=role,
         display_name=display_name or email.split("@")[0],
         active=True,

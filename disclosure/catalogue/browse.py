@@ -23,9 +23,17 @@ def _year(node, value):
 
 
 def browse_query_schema(request) -> colander.SchemaNode:
-    """The query parameters of the browse page and ``GET /api/v1/catalogue``."""
-    schema = request.catalogue_schema
+    """The query parameters of the browse page and ``GET /api/v1/catalogue``: built once per
+    organisation tree (they depend on it and on the configuration only) and shared; treat it as
+    read-only (:func:`new_browse_query_schema` makes one to extend)."""
     orgs = request.organisations
+    return orgs.memo(
+        "browse_query_schema", lambda: new_browse_query_schema(request.catalogue_schema, orgs)
+    )
+
+
+def new_browse_query_schema(schema, orgs) -> colander.SchemaNode:
+    """A new browse query schema for the catalogue ``schema`` and the organisation tree."""
 
     def organisation(node, value):
         if value not in orgs.by_code:

@@ -12,6 +12,7 @@ from ..clock import business_today
 from ..models import CatalogueItem, CatalogueItemVersion, IndexSerial, Organisation, User
 from ..models.catalogue import ItemStatus, VersionState
 from ..models.counters import take_next
+from ..models.organisations import organisation_row
 from .registry import CatalogueSchema
 
 COLUMN_FIELDS = {
@@ -139,7 +140,10 @@ class CatalogueService:
         self, organisation: Organisation, data: dict[str, Any], user: User | None
     ) -> CatalogueItem:
         item = CatalogueItem(
-            organisation=organisation, status=ItemStatus.DRAFT, extra={}, keywords=[]
+            organisation=organisation_row(self.db, organisation),
+            status=ItemStatus.DRAFT,
+            extra={},
+            keywords=[],
         )
         self._apply(item, data)
         self.db.add(item)

@@ -12,6 +12,7 @@ from .annual_reports import AnnualReport, ScorecardPublication  # noqa: F401
 from .appeals import CaseAppeal  # noqa: F401
 from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
 from .documents import DocumentDownload, ReleasedDocument  # noqa: F401
+from .generations import CacheGeneration  # noqa: F401  (and the flush listeners)
 from .letters import Letter, LetterSerial  # noqa: F401
 from .mail import IdempotencyKey, MailOutbox  # noqa: F401
 from .meta import Base  # noqa: F401
@@ -25,7 +26,7 @@ from .requests import (  # noqa: F401
     RequestEvent,
     RequestFile,
 )
-from .search import SearchOutbox  # noqa: F401
+from .search import OutboxCursor, SearchOutbox  # noqa: F401
 from .users import LoginSession, User  # noqa: F401
 
 configure_mappers()

@@ -36,3 +36,9 @@ class Organisation(Base):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code} {self.name}>"
+
+
+def organisation_row(db, org) -> Organisation:
+    """The session's own row of ``org``: a row as is, or the row of a tree node
+    (:class:`disclosure.organisations.services.OrgNode`, a read-only copy), to write with."""
+    return org if isinstance(org, Organisation) else db.get(Organisation, org.id)

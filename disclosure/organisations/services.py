@@ -1,13 +1,26 @@
-"""The organisation tree, loaded once per request (a few hundred rows at most)."""
+"""The organisation tree: a snapshot of a few hundred rows at most, cached per process.
+
+:class:`OrgNode` is a read-only copy of an :class:`~disclosure.models.Organisation` row with the
+same attribute names, so pages and checks use it as they would the row. The snapshot is shared
+by every request of a process until the ``organisations`` cache generation changes
+(:mod:`disclosure.models.generations`): a commit that changes an organisation, in any process,
+makes every process load the tree again at its next request. Code that writes (a new request
+for this body, an account) takes the session's own row with :meth:`OrganisationTree.row`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Organisation
+from ..models.generations import ORGANISATIONS, current
 
 KIND_LABELS = {
     "city": "市政府",
@@ -17,33 +30,99 @@ KIND_LABELS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class OrgNode:
+    """One organisation, as read when the tree was loaded."""
+
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    parent_id: int | None
+    category_tree: str
+    guide: str
+    reconsideration_body: str
+    position: int
+    created_at: datetime | None
+    #: the parent's node, linked by the tree (as the row's ``parent`` relationship)
+    parent: OrgNode | None = field(default=None, compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<OrgNode {self.code} {self.name}>"
+
+
+_COLUMNS = [Organisation.__table__.c[f.name] for f in fields(OrgNode) if f.name != "parent"]
+
+
+def load_nodes(dbsession: Session) -> list[OrgNode]:
+    rows = dbsession.execute(
+        select(*_COLUMNS).order_by(Organisation.position, Organisation.id)
+    ).all()
+    nodes = [OrgNode(*row) for row in rows]
+    by_id = {node.id: node for node in nodes}
+    for node in nodes:
+        if node.parent_id is not None:
+            object.__setattr__(node, "parent", by_id.get(node.parent_id))
+    return nodes
+
+
 class OrganisationTree:
-    def __init__(self, dbsession: Session) -> None:
-        self.orgs = list(
-            dbsession.scalars(select(Organisation).order_by(Organisation.position, Organisation.id))
-        )
+    """The tree of ``source``: a list of nodes (the cached, shared tree of web requests), or a
+    session, whose own :class:`Organisation` rows it then holds (commands and services that
+    write with them)."""
+
+    def __init__(self, source: Session | list[OrgNode]) -> None:
+        if isinstance(source, list):
+            nodes = source
+        else:
+            nodes = list(
+                source.scalars(
+                    select(Organisation).order_by(Organisation.position, Organisation.id)
+                )
+            )
+        self.orgs: list = nodes
         self.by_id = {o.id: o for o in self.orgs}
         self.by_code = {o.code: o for o in self.orgs}
-        self._children: dict[int | None, list[Organisation]] = {}
+        self._children: dict[int | None, list[OrgNode]] = {}
         for o in self.orgs:
             self._children.setdefault(o.parent_id, []).append(o)
+        self._memo: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, once per tree: for what depends only on the tree and the configuration
+        (a validation schema, the rendered tree), shared while the tree is current."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            with self._lock:
+                if key not in self._memo:
+                    self._memo[key] = build()
+                return self._memo[key]
+
+    @staticmethod
+    def row(dbsession: Session, org) -> Organisation:
+        """The session's own :class:`Organisation` row of ``org`` (a node or a row), to write
+        with."""
+        return org if isinstance(org, Organisation) else dbsession.get(Organisation, org.id)
 
     @property
-    def roots(self) -> list[Organisation]:
+    def roots(self) -> list[OrgNode]:
         return self._children.get(None, [])
 
-    def children(self, org: Organisation) -> list[Organisation]:
+    def children(self, org) -> list[OrgNode]:
         return self._children.get(org.id, [])
 
-    def descendants(self, org: Organisation) -> Iterator[Organisation]:
+    def descendants(self, org) -> Iterator[OrgNode]:
         for child in self.children(org):
             yield child
             yield from self.descendants(child)
 
-    def subtree_ids(self, org: Organisation) -> list[int]:
+    def subtree_ids(self, org) -> list[int]:
         return [org.id, *(o.id for o in self.descendants(org))]
 
-    def ancestors(self, org: Organisation) -> list[Organisation]:
+    def ancestors(self, org) -> list[OrgNode]:
         out = []
         parent = self.by_id.get(org.parent_id) if org.parent_id else None
         while parent is not None:
@@ -51,10 +130,10 @@ class OrganisationTree:
             parent = self.by_id.get(parent.parent_id) if parent.parent_id else None
         return out[::-1]
 
-    def walk(self) -> Iterator[tuple[Organisation, int]]:
+    def walk(self) -> Iterator[tuple[OrgNode, int]]:
         """Every organisation with its depth, parents before children."""
 
-        def visit(org: Organisation, depth: int):
+        def visit(org: OrgNode, depth: int):
             yield org, depth
             for child in self.children(org):
                 yield from visit(child, depth + 1)
@@ -62,8 +141,8 @@ class OrganisationTree:
         for root in self.roots:
             yield from visit(root, 0)
 
-    def as_json(self, org: Organisation | None = None) -> list[dict] | dict:
-        def node(o: Organisation) -> dict:
+    def as_json(self, org=None) -> list[dict] | dict:
+        def node(o) -> dict:
             return {
                 "code": o.code,
                 "name": o.name,
@@ -73,3 +152,24 @@ class OrganisationTree:
             }
 
         return node(org) if org else [node(r) for r in self.roots]
+
+
+class TreeCache:
+    """The current tree of one application (kept in its registry), by generation token."""
+
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._tree: OrganisationTree | None = None
+        self._lock = threading.Lock()
+
+    def get(self, dbsession: Session, tokens: dict[str, str] | None = None) -> OrganisationTree:
+        token = (tokens if tokens is not None else current(dbsession)).get(ORGANISATIONS)
+        if token is None:  # a database that never recorded a change: nothing to key on
+            return OrganisationTree(load_nodes(dbsession))
+        with self._lock:
+            if token == self._token and self._tree is not None:
+                return self._tree
+        tree = OrganisationTree(load_nodes(dbsession))
+        with self._lock:
+            self._token, self._tree = token, tree
+        return tree

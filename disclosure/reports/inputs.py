@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..catalogue.forms import clean_text, strip_blank
 from ..locks import required_lock_version
 from ..models import ReportInput
+from ..models.organisations import organisation_row
 from ..models.report_inputs import GOVERNMENT_KINDS
 from ..security import Permission, csrf_node
 
@@ -185,7 +186,9 @@ def save_report_inputs(request):
         # version) is a conflict for this one, never a server error.
         with request.dbsession.begin_nested():
             if row is None:
-                row = ReportInput(organisation=org, year=ctx.year)
+                row = ReportInput(
+                    organisation=organisation_row(request.dbsession, org), year=ctx.year
+                )
                 request.dbsession.add(row)
                 request.dbsession.flush()  # version 1: the next flush makes it 2 (docstring)
             for name, _ in COUNTS:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from ..files.services import store_content
 from ..law import Law, ReportDeadline
 from ..models import AnnualReport, Attachment, Organisation, ReportInput, User
+from ..models.organisations import organisation_row
 from ..requests.fees import fee_totals
 from .compute import ReportFigures, compute_report
 from .inputs import ACCOUNTABILITY, SECTIONS, is_government
@@ -270,7 +271,7 @@ def _freeze(
         raise IdentityBroken(figures)
     deadline = law.report_deadline(organisation.kind, year)
     row = AnnualReport(
-        organisation=organisation,
+        organisation=organisation_row(db, organisation),
         year=year,
         version=version,
         figures=figures.as_json(),

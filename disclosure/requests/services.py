@@ -13,6 +13,7 @@ from .. import settings as s
 from ..calendar.workdays import WorkingCalendar
 from ..law import Law, Profile, load_law
 from ..models import CalendarYear, DisclosureRequest, Organisation, RateLimit, RequestEvent
+from ..models.organisations import organisation_row
 from ..models.requests import OPEN_STATUSES
 from ..models.search import utcnow
 from .intake import Submission, new_request
@@ -77,7 +78,11 @@ def submit(
     ``intake.receipt_date``); the history prefixes it with the profile's article for it."""
     received = received_on or today
     submission = new_request(
-        data, organisation, channel=channel, received_on=received, year=today.year
+        data,
+        organisation_row(db, organisation),
+        channel=channel,
+        received_on=received,
+        year=today.year,
     )
     request = submission.request
     profile = rules.profile_for(received)

@@ -284,7 +284,7 @@ def cmd_index_worker(env: Env, args) -> int:
             if done:
                 print(f"已应用 {done} 条变更", file=sys.stderr)
             if time.monotonic() - last_purge > 3600:
-                indexer.purge()
+                indexer.prune()  # outbox rows every consumer has passed, older than 7 days
                 last_purge = time.monotonic()
             time.sleep(args.interval)
     except KeyboardInterrupt:
@@ -343,7 +343,22 @@ def _reindex_in_database(env: Env, search_index, factory) -> int:
         f"重建完成：{report.indexed} 条，{seconds:.1f} 秒（{report.indexed / max(seconds, 1e-9):.0f} 条/秒），"
         f"移除 {report.removed} 条，检索引擎 {search_index.name}"
     )
+    _release_whoosh_cursor(factory)
     return 0
+
+
+def _release_whoosh_cursor(factory) -> None:
+    """A transactional engine needs no Whoosh indexer: its change feed cursor (left from a
+    Whoosh set-up) would only hold back pruning. Forget it and prune what nobody waits for."""
+    from ..search import changefeed
+    from ..search.indexer import CONSUMER
+
+    with factory() as db:
+        dropped = changefeed.unregister(db, CONSUMER)
+        pruned = changefeed.prune(db)
+        db.commit()
+    if dropped or pruned:
+        print(f"变更记录：不再为 {CONSUMER} 保留，清理 {pruned} 条")
 
 
 def cmd_index_check(env: Env, args) -> int:
@@ -356,12 +371,29 @@ def cmd_index_check(env: Env, args) -> int:
     print(
         f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.extra)}，待处理变更 {pending}"
     )
+    _print_change_feed(factory)
     for label, items in (("缺失", report.missing), ("过期", report.stale), ("多余", report.extra)):
         for value in items[:50]:
             print(f"  {label}：{value}")
         if len(items) > 50:
             print(f"  …… 另有 {len(items) - 50} 条{label}")
     return 0 if report.ok else 1
+
+
+def _print_change_feed(factory) -> None:
+    """The outbox as a change feed: rows held, and each consumer's position and backlog."""
+    from ..models import SearchOutbox
+    from ..search import changefeed
+
+    with factory() as db:
+        held = db.scalar(select(func.count()).select_from(SearchOutbox))
+        feed = changefeed.consumers(db)
+    print(f"变更记录 {held} 条，订阅者 {len(feed)} 个")
+    for c in feed:
+        print(
+            f"  {c.consumer}：已读至 {c.position}，待处理 {c.pending}，"
+            f"更新于 {c.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
 
 
 def _today(args) -> date:

@@ -279,6 +279,8 @@ _BY_START = itemgetter(1)
 # everything else that is alphanumeric as whole tokens.
 _BIGRAM_SCRIPTS = _CJK + "\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af"
 _RUNS = re.compile(rf"([{_BIGRAM_SCRIPTS}]+)|[^\W_{_BIGRAM_SCRIPTS}]+")
+# the same runs as (CJK run, "") or ("", other run) pairs, without match objects
+_RUN_PAIRS = re.compile(rf"([{_BIGRAM_SCRIPTS}]+)|([^\W_{_BIGRAM_SCRIPTS}]+)").findall
 # rjieba's search mode adds the 2- and 3-character dictionary words inside a longer
 # word; longer words (5+ characters) also get their 4+-character dictionary words, so
 # 中华人民共和国 is found inside 中华人民共和国政府.
@@ -314,6 +316,36 @@ def _whole_value_token(token, value, text, start_pos, start_char, keeporiginal):
     return token
 
 
+def _words(folded: str, mode: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) of the ``WordTokenizer``'s tokens of already folded text, in order."""
+    if mode == "query":
+        words = rjieba.tokenize(folded, "default", False)
+    else:
+        words = rjieba.tokenize(folded, "search", False)
+        longer = [
+            (sub, start + s, start + e)
+            for word, start, end in words
+            if end - start >= _EXPAND_FROM
+            for sub, s, e in _long_subwords(word)
+        ]
+        words.extend(longer)
+        words.sort(key=_BY_START)
+    return [w for w in words if w[0].isalnum() or _HAS_ALNUM(w[0]) is not None]
+
+
+def _bigrams(folded: str) -> list[str]:
+    """The ``BigramTokenizer``'s token texts of already folded text, in order."""
+    grams: list[str] = []
+    for run, other in _RUN_PAIRS(folded):
+        if other:
+            grams.append(other)
+        elif len(run) == 1:
+            grams.append(run)
+        else:
+            grams.extend(map(add, run, run[1:]))
+    return grams
+
+
 class WordTokenizer(Tokenizer):
     """Folds, then segments words with rjieba (dictionary only, no HMM guessing).
 
@@ -344,22 +376,8 @@ class WordTokenizer(Tokenizer):
         if not tokenize:
             yield _whole_value_token(token, value, text, start_pos, start_char, keeporiginal)
             return
-        if mode == "query":
-            words = rjieba.tokenize(text, "default", False)
-        else:
-            words = rjieba.tokenize(text, "search", False)
-            longer = [
-                (sub, start + s, start + e)
-                for word, start, end in words
-                if end - start >= _EXPAND_FROM
-                for sub, s, e in _long_subwords(word)
-            ]
-            words.extend(longer)
-            words.sort(key=_BY_START)
         pos = start_pos
-        for word, start, end in words:
-            if not word.isalnum() and _HAS_ALNUM(word) is None:
-                continue
+        for word, start, end in _words(text, mode):
             token.text = word
             if keeporiginal:
                 token.original = word
@@ -442,11 +460,19 @@ _ANALYZERS = {"word": WordTokenizer(), "bigram": BigramTokenizer()}
 def tokens(text: str, kind: str = "word", mode: str = "index") -> list[str]:
     """Token texts of ``text``: ``kind`` is ``"word"`` or ``"bigram"``, ``mode`` is
     ``"index"`` or ``"query"``."""
-    try:
-        analyzer = _ANALYZERS[kind]
-    except KeyError:
-        raise ValueError(f"unknown token kind {kind!r}; use 'word' or 'bigram'") from None
-    return [token.text for token in analyzer(text, mode=mode)]
+    # The analyzers' own token texts, without making a Token for each (index builds call this
+    # for every document): _words and _bigrams are what WordTokenizer and BigramTokenizer emit.
+    if kind == "word":
+        return [word for word, _, _ in _words(fold(text), mode)]
+    if kind == "bigram":
+        return _bigrams(fold(text))
+    raise ValueError(f"unknown token kind {kind!r}; use 'word' or 'bigram'")
+
+
+def index_tokens(text: str) -> tuple[list[str], list[str]]:
+    """``(tokens(text, "word"), tokens(text, "bigram"))``, folding ``text`` once."""
+    folded = fold(text)
+    return [word for word, _, _ in _words(folded, "index")], _bigrams(folded)
 
 
 # --------------------------------------------------------------------- highlighting
@@ -472,6 +498,20 @@ def _gram_offsets(folded: str) -> tuple[list[str], list[int], list[int]]:
     return grams, starts, ends
 
 
+@lru_cache(maxsize=1024)
+def _query_words(word: str) -> tuple[str, ...]:
+    return tuple(tokens(word, "word", mode="query"))
+
+
+@lru_cache(maxsize=1024)
+def _phrase_grams(phrase: str) -> list[str]:
+    return tokens(phrase, "bigram")
+
+
+#: text between punctuation and white space, which the segmenter never joins across
+_STRETCHES = re.compile(r"[^\s，。；：、！？,;:!?（）()《》〈〉“”\"'「」『』【】\[\]]+").finditer
+
+
 def highlight_spans(
     text: str, words: Iterable[str] = (), phrases: Iterable[str] = ()
 ) -> list[tuple[int, int]]:
@@ -485,16 +525,24 @@ def highlight_spans(
     [(3, 7)]
     """
     spans: list[tuple[int, int]] = []
-    wanted = {w for word in words for w in tokens(word, "word", mode="query")}
+    folded = fold(text)
+    wanted = {w for word in words for w in _query_words(word)}
     if wanted:
-        spans += [
-            (t.startchar, t.endchar)
-            for t in _ANALYZERS["word"](text, chars=True, mode="index")
-            if t.text in wanted
-        ]
-    phrase_grams = [g for g in (tokens(p, "bigram") for p in phrases) if g]
+        # Only the stretches between punctuation that hold a wanted word are segmented: the
+        # segmenter cuts at punctuation itself, so each stretch gives the words it gives in
+        # the whole text (a body is segmented in a fraction of the time).
+        for stretch in _STRETCHES(folded):
+            part = stretch.group()
+            if any(w in part for w in wanted):
+                offset = stretch.start()
+                spans += [
+                    (offset + start, offset + end)
+                    for word, start, end in _words(part, "index")
+                    if word in wanted
+                ]
+    phrase_grams = [g for g in map(_phrase_grams, phrases) if g]
     if phrase_grams:
-        grams, starts, ends = _gram_offsets(fold(text))
+        grams, starts, ends = _gram_offsets(folded)
         # Positions are consecutive across runs (punctuation gives no token), so the list
         # index is the position.
         for wanted_grams in phrase_grams:

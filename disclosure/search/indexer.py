@@ -6,28 +6,32 @@ killed indexer or a Whoosh lock loses nothing: unapplied rows stay in the outbox
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from ..catalogue.registry import CatalogueSchema
 from ..catalogue.visibility import visible_items
-from ..models import CatalogueItem, SearchOutbox
-from ..models.search import utcnow
+from ..models import CatalogueItem
 from ..organisations.services import OrganisationTree
+from . import changefeed
 from .documents import stamp, to_document
+from .transactional import is_transactional
 from .whoosh_index import IndexStore, WhooshSearchIndex, index_document
 
 log = logging.getLogger(__name__)
 
 BATCH = 500  # items per transaction and per index commit
+CONSUMER = "whoosh"  # the Whoosh indexer's cursor in the change feed
+REBUILD_CONSUMER = "whoosh-rebuild"  # a running rebuild's cursor (see rebuild)
 
 
 def _load_items(db: Session, item_ids: Iterable[int]) -> list[CatalogueItem]:
@@ -67,55 +71,53 @@ def documents_for(
 
 
 class Indexer:
+    """Feeds a Whoosh index from the change feed, as consumer :data:`CONSUMER`."""
+
     def __init__(
         self,
         session_factory: sessionmaker,
         search_index: WhooshSearchIndex,
         schema: CatalogueSchema | None = None,
+        consumer: str = CONSUMER,
     ) -> None:
         self.session_factory = session_factory
         self.index = search_index
         self.schema = schema  # None: the configured catalogue schema (see to_document)
+        self.consumer = consumer
 
     def pending(self) -> int:
+        """Changes this consumer has not applied yet (0 for a transactional engine)."""
+        if is_transactional(self.index):
+            return 0
         with self.session_factory() as db:
-            return db.scalar(
-                select(func.count())
-                .select_from(SearchOutbox)
-                .where(SearchOutbox.processed_at.is_(None))
-            )
+            return changefeed.pending(db, self.consumer)
 
     def run_once(self, batch: int = BATCH, lock_timeout: float = 5.0) -> int:
-        """Apply up to ``batch`` outbox rows; return how many were applied (0 if locked)."""
+        """Apply up to ``batch`` outbox rows after this consumer's cursor, then advance it;
+        return how many were applied (0 if locked). A transactional engine is written in each
+        change's own transaction: nothing to do, and no cursor holds back pruning."""
+        if is_transactional(self.index):
+            return 0
         with self.session_factory() as db:
-            rows = db.execute(
-                select(SearchOutbox.id, SearchOutbox.item_id)
-                .where(SearchOutbox.processed_at.is_(None))
-                .order_by(SearchOutbox.id)
-                .limit(batch)
-            ).all()
-            if not rows:
+            registered = changefeed.register(db, self.consumer)
+            changes = changefeed.read(db, self.consumer, batch)
+            if not changes:
+                if registered:
+                    db.commit()
                 return 0
             docs, deletions = documents_for(
-                db, {item_id for _, item_id in rows}, schema=self.schema
+                db, {change.item_id for change in changes}, schema=self.schema
             )
             try:
-                if getattr(self.index, "transactional", False):
-                    # an engine in this database: write it in this transaction (a second
-                    # connection's write would make this one's outbox update fail on SQLite)
-                    self.index.apply_in_session(db, docs, deletions)
-                else:
-                    self.index.apply(docs, deletions, timeout=lock_timeout)
+                self.index.apply(docs, deletions, timeout=lock_timeout)
             except LockError:
-                log.warning("search index is locked; %d changes wait for the next run", len(rows))
+                log.warning(
+                    "search index is locked; %d changes wait for the next run", len(changes)
+                )
                 return 0
-            db.execute(
-                update(SearchOutbox)
-                .where(SearchOutbox.id.in_([row_id for row_id, _ in rows]))
-                .values(processed_at=utcnow())
-            )
+            changefeed.advance(db, self.consumer, changes[-1].id)
             db.commit()
-            return len(rows)
+            return len(changes)
 
     def run_until_empty(self, batch: int = BATCH) -> int:
         total = 0
@@ -123,13 +125,12 @@ class Indexer:
             total += done
         return total
 
-    def purge(self, older_than: timedelta = timedelta(days=7)) -> int:
+    def prune(self, keep: timedelta = changefeed.RETENTION) -> int:
+        """Delete outbox rows every consumer has passed, older than ``keep``."""
         with self.session_factory() as db:
-            result = db.execute(
-                delete(SearchOutbox).where(SearchOutbox.processed_at < utcnow() - older_than)
-            )
+            removed = changefeed.prune(db, keep)
             db.commit()
-            return result.rowcount
+            return removed
 
 
 class IndexerThread(threading.Thread):
@@ -171,6 +172,28 @@ def public_item_ids(db: Session) -> list[int]:
     return list(db.scalars(visible_items(CatalogueItem.id).order_by(CatalogueItem.id)))
 
 
+def _holding_a_cursor(build):
+    """Around a rebuild: register :data:`REBUILD_CONSUMER` at the newest outbox row before the
+    build reads anything (so every change it may miss is after the cursor, and stays in the
+    outbox until it is replayed), and remove it afterwards, even when the build fails."""
+
+    @functools.wraps(build)
+    def wrapper(session_factory: sessionmaker, *args, **kwargs):
+        with session_factory() as db:
+            changefeed.unregister(db, REBUILD_CONSUMER)  # left behind by a killed rebuild
+            changefeed.register(db, REBUILD_CONSUMER, changefeed.head(db))
+            db.commit()
+        try:
+            return build(session_factory, *args, **kwargs)
+        finally:
+            with session_factory() as db:
+                changefeed.unregister(db, REBUILD_CONSUMER)
+                db.commit()
+
+    return wrapper
+
+
+@_holding_a_cursor
 def rebuild(
     session_factory: sessionmaker,
     store: IndexStore,
@@ -182,9 +205,9 @@ def rebuild(
     schema: CatalogueSchema | None = None,
 ) -> RebuildReport:
     """Build a new generation from the database and swap it in; the old one keeps answering
-    until the swap. Changes made meanwhile are replayed from the outbox before and after."""
+    until the swap. Changes committed after it started are replayed from the change feed (as
+    consumer :data:`REBUILD_CONSUMER`) before the swap, and once more after it."""
     report = RebuildReport()
-    started = utcnow() - timedelta(seconds=5)
     generation = store.new_generation()
     report.generation = generation.name
     ix = whoosh_index.open_dir(str(generation))
@@ -210,13 +233,9 @@ def rebuild(
             raise
         writer.commit()
     target = WhooshSearchIndex(store, pinned=ix)
-    replay_from = started
-    for _ in range(2):  # before the swap, then once more for what changed during the first replay
-        next_from = utcnow() - timedelta(seconds=5)
-        report.replayed += replay(session_factory, target, replay_from, schema)
-        if _ == 0:
-            store.swap(generation)
-        replay_from = next_from
+    report.replayed += replay(session_factory, target, schema)  # changed while it was built
+    store.swap(generation)
+    report.replayed += replay(session_factory, target, schema)  # changed until the swap
     store.remove_old(keep=1)
     return report
 
@@ -224,18 +243,23 @@ def rebuild(
 def replay(
     session_factory: sessionmaker,
     target: WhooshSearchIndex,
-    since: datetime,
     schema: CatalogueSchema | None = None,
+    consumer: str = REBUILD_CONSUMER,
 ) -> int:
-    with session_factory() as db:
-        item_ids = set(
-            db.scalars(select(SearchOutbox.item_id).where(SearchOutbox.created_at >= since))
-        )
-        if not item_ids:
-            return 0
-        docs, deletions = documents_for(db, item_ids, schema=schema)
-    target.apply(docs, deletions, timeout=30)
-    return len(item_ids)
+    """Apply to ``target`` every change after ``consumer``'s cursor, advancing it batch by
+    batch; return how many item changes were applied."""
+    replayed = 0
+    while True:
+        with session_factory() as db:
+            changes = changefeed.read(db, consumer, BATCH)
+            if not changes:
+                return replayed
+            item_ids = {change.item_id for change in changes}
+            docs, deletions = documents_for(db, item_ids, schema=schema)
+            target.apply(docs, deletions, timeout=30)
+            changefeed.advance(db, consumer, changes[-1].id)
+            db.commit()
+        replayed += len(item_ids)
 
 
 @dataclass

@@ -23,29 +23,35 @@ Ranking: with the RUM extension (Debian ``postgresql-15-rum``) the migration bui
 and results come ranked from it (``ORDER BY tsv <=> query``); without it a GIN index answers and
 ``ts_rank_cd`` ranks every match (one warning at start-up). Which one is used is read from the
 index the table actually has. Equal ranks keep the index's order (RUM) or go newest first (GIN).
+A document name typed beside other words (``ParsedQuery.document_names``) also matches the items
+whose title holds it (weight A); such a query ranks in tiers, by sorting its matches: that
+document's items matching the whole query, its other items, then the other items matching it.
 The total and the facet counts are one grouped statement over the match. Snippets are cut in
-Python from the stored body, every matched term marked and everything else escaped.
+Python from the stored body (:mod:`.snippets`, shared with the ``sqlite`` engine).
 
 Limits: tsvector positions stop at 16,383 (a phrase further into a very long body may be missed)
-and a lexeme keeps 256 positions; inserting into a RUM index is slow (about 10× GIN), which bulk
-imports and ``disclosure reindex`` feel.
+and a lexeme keeps 256 positions; inserting into a RUM index is slow (about 10× GIN), so
+``disclosure reindex`` and large imports write without the index and build it once at the end
+(:meth:`PostgresSearchIndex.bulk_load`); searches meanwhile read every row.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from markupsafe import Markup, escape
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from .analysis import fold, normalise_document_number, tokens
+from .analysis import fold, index_tokens, normalise_document_number, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .query import ParsedQuery
+from .snippets import fallback, make_snippet, marked
 from .transactional import own_database
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,9 @@ MAX_LEXEME_BYTES = 2046
 MAX_POSITION = 16383
 MAX_POSITIONS = 256
 MAX_LEXEME_TEXT = 1_000_000
+
+#: a bulk import of at least this many new documents writes them without the tsv index
+BULK_MIN = 2000
 
 #: with RUM, matches up to this many are ranked by sorting them; more come from the index
 SORT_ALL_UP_TO = 1000
@@ -104,7 +113,9 @@ DELETE = text(f"DELETE FROM {TABLE} WHERE item_id = ANY(CAST(:ids AS integer[]))
 
 def quote(lexeme: str) -> str:
     """A lexeme as a quoted tsvector/tsquery literal: nothing in it is syntax."""
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in lexeme or "\\" in lexeme:
+        lexeme = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return "'" + lexeme + "'"
 
 
 _UNSENDABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL text holds neither
@@ -116,48 +127,62 @@ def _clean(token: str) -> str:
 
 
 class _Vector:
-    """Collects (lexeme → positions with weights) and renders a tsvector literal."""
+    """Collects (lexeme → positions with weights) and renders a tsvector literal.
+
+    Each lexeme keeps its positions in order, with their marks (``12``, ``3A``) beside them:
+    positions mostly come in order (each ``add`` counts up), so adding is an append."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, dict[int, str]] = {}
+        self.entries: dict[str, tuple[list[int], list[str]]] = {}
         self.size = 0
 
     def add(self, lexemes: Iterable[str], weight: str, start: int = 1) -> int:
         """Add lexemes at consecutive positions from ``start``; return the next free position.
-        (Analysed tokens never hold NUL or lone surrogates: no cleaning here.)"""
+        A lexeme keeps its first :data:`MAX_POSITIONS` positions, each with the weight it came
+        with first. (Analysed tokens never hold NUL or lone surrogates: no cleaning here.)"""
         entries, pos = self.entries, start
+        suffix = "" if weight == "D" else weight
         for lexeme in lexemes:
             position = pos if pos < MAX_POSITION else MAX_POSITION
             pos += 1
-            positions = entries.get(lexeme)
-            if positions is None:
+            entry = entries.get(lexeme)
+            if entry is None:
                 size = len(lexeme.encode())
                 if not size or size > MAX_LEXEME_BYTES or self.size + size > MAX_LEXEME_TEXT:
                     continue
                 self.size += size
-                positions = entries[lexeme] = {}
-            if len(positions) < MAX_POSITIONS and position not in positions:
-                positions[position] = weight
+                entries[lexeme] = ([position], [f"{position}{suffix}"])
+                continue
+            positions, marks = entry
+            if len(positions) >= MAX_POSITIONS:
+                continue
+            if position > positions[-1]:
+                positions.append(position)
+                marks.append(f"{position}{suffix}")
+                continue
+            at = bisect_left(positions, position)
+            if positions[at] != position:
+                positions.insert(at, position)
+                marks.insert(at, f"{position}{suffix}")
         return pos
 
     def render(self) -> str:
-        parts = []
-        for lexeme, positions in self.entries.items():
-            marks = ",".join(f"{p}{'' if w == 'D' else w}" for p, w in sorted(positions.items()))
-            parts.append(f"{quote(lexeme)}:{marks}")
-        return " ".join(parts)
+        return " ".join(
+            f"{quote(lexeme)}:{','.join(marks)}" for lexeme, (_, marks) in self.entries.items()
+        )
 
 
 def document_vector(doc: dict) -> str:
     """The tsvector literal of one search document (``documents.build_document``)."""
     vector = _Vector()
-    title, content = doc["title"], doc["content"]
-    after_title = vector.add(tokens(title, "word"), "A")
-    vector.add(tokens(content, "word"), "D", after_title + 1)
+    title_words, title_grams = index_tokens(doc["title"])
+    body_words, body_grams = index_tokens(doc["content"])
+    after_title = vector.add(title_words, "A")
+    vector.add(body_words, "D", after_title + 1)
     # bigrams: one position stream of their own; the gap keeps a phrase from spanning the
     # end of the title and the start of the body
-    after_title = vector.add((GRAM + g for g in tokens(title, "bigram")), "A")
-    vector.add((GRAM + g for g in tokens(content, "bigram")), "D", after_title + 1)
+    after_title = vector.add((GRAM + g for g in title_grams), "A")
+    vector.add((GRAM + g for g in body_grams), "D", after_title + 1)
     keywords = [fold(k.strip()) for k in (doc.get("keywords") or "").split(",") if k.strip()]
     vector.add((KEYWORD + k for k in keywords), "B")
     return vector.render()
@@ -199,8 +224,21 @@ def phrase_query(phrase: str) -> str | None:
     return _phrase(phrase)
 
 
-def compile_tsquery(parsed: ParsedQuery) -> str | None:
-    """The tsquery literal of the tree's text part, or None when nothing searchable is left."""
+def compile_name_tsquery(parsed: ParsedQuery) -> str | None:
+    """The document names of the tree (``ParsedQuery.document_names``), each a phrase of the
+    title (weight A); None when it names none."""
+    names = []
+    for name in parsed.document_names:
+        grams = [quote(GRAM + g) + ":A" for g in tokens(_clean(name), "bigram")]
+        if grams:
+            names.append(_all(grams, "<->"))
+    return _all(names, "|")
+
+
+def compile_tsquery(parsed: ParsedQuery, names: bool = True) -> str | None:
+    """The tsquery literal of the tree's text part, or None when nothing searchable is left.
+    A document name in the title also matches without the other words (``names``, unless
+    False)."""
     required: list[str] = []
     for group in parsed.groups:
         if all(normalise_document_number(w) in parsed.document_numbers for w in group):
@@ -212,74 +250,13 @@ def compile_tsquery(parsed: ParsedQuery) -> str | None:
     if not required:
         return None
     query = _all(required, "&")
+    named = compile_name_tsquery(parsed) if names else None
+    if named:
+        query = f"({query} | {named})"
     excluded = [q for q in (word_query(w) for w in parsed.excluded) if q]
     if excluded:
         query = f"{query} & !{_all(excluded, '|') if len(excluded) > 1 else excluded[0]}"
     return query
-
-
-# --------------------------------------------------------------------------- snippets
-
-SNIPPET_CHARS = 160
-SURROUND = 40
-FRAGMENTS = 2
-
-
-def highlight_terms(parsed: ParsedQuery) -> list[str]:
-    """Folded strings to mark in a snippet: phrases whole, typed words, their segmented words."""
-    terms: set[str] = set()
-    for phrase in map(_clean, parsed.phrases):
-        folded = fold(phrase).strip()
-        if folded:
-            terms.add(folded)
-    for word in (_clean(w) for group in parsed.groups for w in group):
-        terms.add(fold(word))
-        terms.update(tokens(word, "word", mode="query"))
-    return sorted((t for t in terms if t.strip()), key=len, reverse=True)
-
-
-def _spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
-    terms = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
-    if not terms or not folded:
-        return []
-    pattern = re.compile("|".join(re.escape(t) for t in terms))
-    return [m.span() for m in pattern.finditer(folded) if m.end() > m.start()]
-
-
-def make_snippet(content: str, summary: str, terms: list[str], phrases: Iterable[str] = ()) -> str:
-    """Up to two fragments of the body, each starting a little before a match, with every
-    matched term marked ``<em class="hl">`` and everything else escaped; else the start of the
-    summary or body. A quoted phrase found in the body anchors the fragments, so the snippet
-    shows the phrase itself rather than its words apart."""
-    folded = fold(content)  # same length: offsets carry over
-    spans = _spans(folded, terms)
-    if not spans:  # a phrase spelt with other punctuation or spaces: its words, then
-        spans = _spans(folded, [t for p in phrases for t in tokens(p, "word", mode="query")])
-    if not spans:
-        return str(escape((summary or content or "")[:120]))
-    wanted = {fold(p).strip() for p in phrases}
-    anchors = [span for span in spans if folded[span[0] : span[1]] in wanted] or spans
-    windows: list[tuple[int, int]] = []
-    for start, end in anchors:
-        if windows and start < windows[-1][1]:
-            continue  # already shown
-        if len(windows) == FRAGMENTS:
-            break
-        window_start = max(0, start - SURROUND)
-        window_end = max(min(len(content), window_start + SNIPPET_CHARS), end)
-        windows.append((window_start, window_end))
-    out = []
-    for window_start, window_end in windows:
-        parts, pos = [], window_start
-        for start, end in spans:
-            if start < pos or end > window_end:
-                continue
-            parts.append(escape(content[pos:start]))
-            parts.append(Markup('<em class="hl">') + escape(content[start:end]) + Markup("</em>"))
-            pos = end
-        parts.append(escape(content[pos:window_end]))
-        out.append("".join(str(p) for p in parts))
-    return "…".join(out)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -287,6 +264,30 @@ def make_snippet(content: str, summary: str, terms: list[str], phrases: Iterable
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def tsv_index_definition(conn: Connection) -> str:
+    """``CREATE INDEX`` of the ``tsv`` index as it is, or, if it is missing, as migration 0015
+    makes it: RUM when the extension is there, else GIN."""
+    definition = conn.scalar(
+        text(
+            "SELECT pg_get_indexdef(c.oid) FROM pg_class c "
+            f"WHERE c.oid = to_regclass('{TSV_INDEX}') AND c.relkind = 'i'"
+        )
+    )
+    if definition:
+        return definition
+    schema = conn.scalar(
+        text(
+            "SELECT n.nspname FROM pg_extension e "
+            "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'rum'"
+        )
+    )
+    if schema:
+        return (
+            f"CREATE INDEX {TSV_INDEX} ON {TABLE} USING rum (tsv {_ident(schema)}.rum_tsvector_ops)"
+        )
+    return f"CREATE INDEX {TSV_INDEX} ON {TABLE} USING gin (tsv)"
 
 
 class PostgresSearchIndex:
@@ -396,6 +397,36 @@ class PostgresSearchIndex:
         with self.engine.begin() as conn:
             conn.execute(text(f"DELETE FROM {TABLE}"))
 
+    @contextmanager
+    def bulk_load(self, expected: int | None = None) -> Iterator[None]:
+        """Write many documents without the ``tsv`` index (RUM or GIN), then build it once:
+        inserting into a RUM index costs about 5 ms a row, building it a fraction of that.
+
+        The index is dropped when ``expected`` is None (a full rebuild) or, for a bulk import,
+        when the ``expected`` new documents are at least :data:`BULK_MIN` and a quarter of the
+        documents there are. It is created again (the same definition: the one the migration
+        made) when the block ends, also when it fails; a bulk load that was killed leaves the
+        index missing, and the next one creates it. Searches keep answering meanwhile, slower
+        (without the index, every row is read)."""
+        with self.engine.begin() as conn:
+            definition = tsv_index_definition(conn)
+            if expected is not None:
+                present = conn.scalar(text(f"SELECT count(*) FROM {TABLE}"))
+                if expected < BULK_MIN or expected * 4 < present:
+                    definition = None
+            if definition is not None:
+                conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+                conn.execute(text(f"DROP INDEX IF EXISTS {TSV_INDEX}"))
+        try:
+            yield
+        finally:
+            if definition is not None:
+                with self.engine.begin() as conn:
+                    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+                    conn.execute(
+                        text(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+                    )
+
     def health(self) -> dict:
         with self.engine.connect() as conn:
             documents = conn.scalar(text(f"SELECT count(*) FROM {TABLE}"))
@@ -452,6 +483,12 @@ class PostgresSearchIndex:
             "OR index_number = ANY(CAST(:idxnos AS text[])))"
         )
         where = self._where(query, params)
+        # a query naming a document ranks in tiers: the named document's items holding every
+        # word, its other items, then the other items holding every word
+        named = compile_name_tsquery(parsed) if tsquery is not None else None
+        if named:
+            params["named"] = named
+            params["strict"] = compile_tsquery(parsed, names=False)
         if tsquery is not None:
             params["tsq"] = tsquery
             text_match = "tsv @@ CAST(:tsq AS tsquery)"
@@ -476,7 +513,7 @@ class PostgresSearchIndex:
                 order = "published_on DESC, item_id DESC"
             elif tsquery is None:  # just 文号/索引号: all equal, in catalogue order
                 order = "index_number, item_id"
-            elif rum and not identifiers and total > SORT_ALL_UP_TO:
+            elif rum and not identifiers and not named and total > SORT_ALL_UP_TO:
                 # Straight from the RUM index, in its order (ORDER BY the distance alone: any
                 # other key makes the planner rank every match). The index is the only plan
                 # allowed, so every page cuts the same stream and equal distances keep one
@@ -492,6 +529,11 @@ class PostgresSearchIndex:
                     else "ts_rank_cd(tsv, CAST(:tsq AS tsquery)) DESC"
                 )
                 order = f"{rank}, published_on DESC, item_id DESC"
+                if named:
+                    order = (
+                        "(tsv @@ CAST(:named AS tsquery)) DESC, "
+                        f"(tsv @@ CAST(:strict AS tsquery)) DESC, {order}"
+                    )
                 if identifiers:
                     order = f"{id_match} DESC, {order}"
             rows = conn.execute(
@@ -500,8 +542,7 @@ class PostgresSearchIndex:
                 ),
                 {**params, "limit": query.per_page, "offset": offset},
             ).all()
-        terms = highlight_terms(parsed) if snippets else []
-        phrases = [_clean(p) for p in parsed.phrases]
+        words, phrases = marked(parsed)
         hits = [
             SearchHit(
                 index_number=row.index_number_display,
@@ -510,7 +551,10 @@ class PostgresSearchIndex:
                 organisation=row.organisation_code,
                 organisation_name=row.organisation_name,
                 published_on=row.published_on.isoformat() if row.published_on else "",
-                snippet=make_snippet(row.content or "", row.summary, terms, phrases)
+                snippet=(
+                    make_snippet(row.content or "", words, phrases)
+                    or fallback(row.summary, row.content)
+                )
                 if snippets
                 else "",
             )

@@ -7,6 +7,11 @@ Words match all words (AND); ``OR`` between two words makes either enough; ``-wo
 none: 咸民发〔2025〕6号, 咸民发2025年6号, 咸民发 2025 6号) or 索引号 anywhere in the query puts that
 document first. Full-width operators (ＯＲ, ｜, －word) work as their ASCII forms. Unbalanced quotes and lone operators are ignored; input is cut
 at MAX_QUERY_CHARS.
+
+A typed word that names a document (外汇管理条例, 可再生能源法: ``names_a_document``) beside other
+words scopes the search to that document: items holding every word come first, then the items
+whose title holds the name (as a phrase) without the other words. ``外汇管理条例 境外`` lists the
+regulation's articles on 境外, then its other articles. Exclusions and filters apply to both.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 QUOTES = re.compile(r'["“”＂「」『』]')
 PHRASE = re.compile(r'"([^"]*)"')
 OPERATORS = {"OR", "或", "|", "AND", "与", "&", "-", "NOT"}
+#: the last word of a document's name (a law ends in 法); a typed word of at least
+#: DOCUMENT_NAME_CHARS characters ending in one of these names a document
+DOCUMENT_TYPES = (
+    "法", "条例", "规定", "办法", "细则", "规则", "决定", "通知", "意见", "方案", "规划",
+    "纲要", "公告", "通告", "批复", "解释", "章程", "准则", "守则", "制度",
+)  # fmt: skip
+DOCUMENT_NAME_CHARS = 5  # 实施方案, 管理办法 name a kind of document, not one
 
 
 @dataclass
@@ -42,6 +54,9 @@ class ParsedQuery:
     document_numbers: list[str] = field(default_factory=list)
     index_numbers: list[str] = field(default_factory=list)
     truncated: bool = False
+    # typed words that name a document (外汇管理条例): items with one in their title match
+    # without the other words too, ranked after the items that hold every word
+    document_names: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -92,7 +107,23 @@ def parse(text: str, document_numbers: Iterable[str] = ()) -> ParsedQuery:
             pending_or = False
         else:
             parsed.groups.append([raw])
+    if len(parsed.groups) + len(parsed.phrases) > 1:
+        parsed.document_names = [
+            group[0] for group in parsed.groups if len(group) == 1 and names_a_document(group[0])
+        ]
     if parsed.excluded:  # -咸政发〔2009〕1号 leaves that 文号 out; it does not put it first
         unwanted = {normalise_document_number(word) for word in parsed.excluded} - set(given)
         parsed.document_numbers = [n for n in parsed.document_numbers if n not in unwanted]
     return parsed
+
+
+def names_a_document(word: str) -> bool:
+    """Whether a typed word is the name of a document: 外汇管理条例, 可再生能源法 (at least
+    ``DOCUMENT_NAME_CHARS`` Chinese characters ending in a ``DOCUMENT_TYPES`` word; 通知 and
+    实施方案 are not names)."""
+    folded = fold(word).strip()
+    return (
+        len(folded) >= DOCUMENT_NAME_CHARS
+        and folded.endswith(DOCUMENT_TYPES)
+        and all("\u3400" <= c <= "\u9fff" for c in folded)
+    )

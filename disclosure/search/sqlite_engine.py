@@ -21,8 +21,11 @@ every token is a quoted string, so no input can make an FTS5 syntax error. A typ
 its words in title or body (all of them), or its exact characters (a bigram phrase) in title,
 body or keywords; OR groups, exclusions (``NOT``) and quoted phrases (bigram phrases) follow the
 tree; a 文号 or 索引号 is an SQL equality and puts its items first (as Whoosh's ``ID_BOOST``).
-Ranking: bm25 with column weights (title > keywords > body). Filters and facet counts are SQL
-over the match; snippets are made for the page's hits only.
+Ranking: bm25 with column weights (title > keywords > body). A document name typed beside other
+words (``ParsedQuery.document_names``) also matches the items whose title holds it, and ranks in
+tiers: that document's items matching the whole query, its other items, then the other items
+matching the whole query (``build_name_matches``). Filters and facet counts are SQL
+over the match; snippets (:mod:`.snippets`) are made for the page's hits only.
 
 Writes go through the caller's session (:meth:`SQLiteSearchIndex.apply_in_session`), in the
 catalogue change's own transaction (:mod:`disclosure.search.transactional`).
@@ -30,18 +33,17 @@ catalogue change's own transaction (:mod:`disclosure.search.transactional`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from .analysis import fold, tokens
+from .analysis import index_tokens, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .query import ParsedQuery
+from .snippets import fallback, make_snippet, marked
 from .transactional import own_database
 
 FTS = "search_engine_fts"
@@ -56,10 +58,6 @@ FACETS = ("organisation", "topic", "genre", "year", "disclosure_mode", "validity
 TRUNCATED = "检索词过长，已截取前 200 个字符。"
 NOTHING_SEARCHABLE = "检索词中没有可检索的文字，请换一个说法。"
 
-SNIPPET_CHARS = 160  # as Whoosh's ContextFragmenter(maxchars=160, surround=40)
-SNIPPET_SURROUND = 40
-SNIPPET_FRAGMENTS = 2
-SNIPPET_FALLBACK = 120
 
 #: the narrow row read for every match (filters, facets, order) ...
 _DOC_COLUMNS = (
@@ -128,13 +126,15 @@ def _joined(words: Iterable[str]) -> str:
 def fts_row(doc: dict) -> dict:
     """The analysed token text of one document (``documents.build_document``)."""
     keywords = [k for k in (doc.get("keywords") or "").split(",") if k.strip()]
+    title_words, title_grams = index_tokens(doc["title"])
+    body_words, body_grams = index_tokens(doc["content"])
     return {
         "item_id": int(doc["item_id"]),
-        "title": _joined(tokens(doc["title"], "word")),
-        "title_bg": _joined(tokens(doc["title"], "bigram")),
+        "title": _joined(title_words),
+        "title_bg": _joined(title_grams),
         "keywords": _joined(g for k in keywords for g in tokens(k, "bigram")),
-        "body": _joined(tokens(doc["content"], "word")),
-        "body_bg": _joined(tokens(doc["content"], "bigram")),
+        "body": _joined(body_words),
+        "body_bg": _joined(body_grams),
     }
 
 
@@ -187,21 +187,52 @@ def phrase_expr(phrase: str) -> str | None:
     return f"({exact})"
 
 
-def build_match(parsed: ParsedQuery) -> str | None:
-    """The FTS5 MATCH expression of the query tree, or None when no text is searchable."""
+def _required(parsed: ParsedQuery) -> str | None:
     required = []
     for group in parsed.groups:
         options = [e for e in map(word_expr, group) if e]
         if options:
             required.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
     required.extend(e for e in map(phrase_expr, parsed.phrases) if e)
-    if not required:
-        return None
-    match = " AND ".join(required)
+    return " AND ".join(required) if required else None
+
+
+def _excluded(parsed: ParsedQuery) -> str | None:
     excluded = [e for e in map(word_expr, parsed.excluded) if e]
-    if excluded:
-        match = f"({match}) NOT ({' OR '.join(excluded)})"
+    return " OR ".join(excluded) if excluded else None
+
+
+def build_match(parsed: ParsedQuery) -> str | None:
+    """The FTS5 MATCH expression of the query tree, or None when no text is searchable."""
+    match, excluded = _required(parsed), _excluded(parsed)
+    if match is not None and excluded:
+        match = f"({match}) NOT ({excluded})"
     return match
+
+
+def build_name_matches(parsed: ParsedQuery) -> tuple[str, str, str] | None:
+    """For a query naming a document (``ParsedQuery.document_names``), three disjoint MATCH
+    expressions, in rank order: the whole query in items whose title holds a name (as a
+    phrase); a name in the title without the rest of the query; the whole query elsewhere.
+    None when the query names no document."""
+    required = _required(parsed)
+    names = [
+        "{title_bg} : " + _phrase(grams)
+        for grams in (tokens(name, "bigram") for name in parsed.document_names)
+        if grams
+    ]
+    if required is None or not names:
+        return None
+    named = " OR ".join(names)
+    tiers = (
+        f"({required}) AND ({named})",
+        f"({named}) NOT ({required})",
+        f"({required}) NOT ({named})",
+    )
+    excluded = _excluded(parsed)
+    if excluded:
+        tiers = tuple(f"({tier}) NOT ({excluded})" for tier in tiers)
+    return tiers
 
 
 def _iso(value) -> str:
@@ -236,76 +267,6 @@ def _in(name: str, values: Sequence[str], params: dict) -> str:
         params[f"{name}{n}"] = value
         keys.append(f":{name}{n}")
     return ", ".join(keys)
-
-
-# ----------------------------------------------------------------------------- snippets
-
-
-def highlight_terms(parsed: ParsedQuery) -> list[str]:
-    """Folded strings to mark in a snippet: phrases whole, typed words and their words."""
-    terms: list[str] = []
-    for phrase in parsed.phrases:
-        terms.append(fold(phrase))
-    for group in parsed.groups:
-        for word in group:
-            terms.append(fold(word))
-            terms.extend(tokens(word, "word", mode="query"))
-    seen, out = set(), []
-    for term in terms:
-        term = term.strip()
-        if term and term not in seen and any(c.isalnum() for c in term):
-            seen.add(term)
-            out.append(term)
-    return sorted(out, key=len, reverse=True)
-
-
-def _spans(folded: str, terms: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Non-overlapping (start, end, term) of every term in the folded text, longest first."""
-    taken: list[tuple[int, int, str]] = []
-    occupied = bytearray(len(folded))
-    for term in terms:
-        for m in re.finditer(re.escape(term), folded):
-            start, end = m.span()
-            if not any(occupied[start:end]):
-                occupied[start:end] = b"\x01" * (end - start)
-                taken.append((start, end, term))
-    return sorted(taken)
-
-
-def make_snippet(content: str, terms: Sequence[str]) -> str:
-    """Up to two fragments of ``content`` around the matched terms, the terms in
-    ``<em class="hl">``, everything else escaped; "" when nothing matches."""
-    if not content or not terms:
-        return ""
-    spans = _spans(fold(content), terms)
-    if not spans:
-        return ""
-    fragments = []  # (score, start, end, spans)
-    i = 0
-    while i < len(spans):
-        first = spans[i]
-        group = [first]
-        j = i + 1
-        while j < len(spans) and spans[j][1] - first[0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
-            group.append(spans[j])
-            j += 1
-        start = max(0, first[0] - SNIPPET_SURROUND)
-        end = min(len(content), group[-1][1] + SNIPPET_SURROUND)
-        score = (len({s[2] for s in group}), sum(s[1] - s[0] for s in group))
-        fragments.append((score, start, end, group))
-        i = j
-    best = sorted(fragments, key=lambda f: (f[0][0], f[0][1], -f[1]), reverse=True)
-    chosen = sorted(best[:SNIPPET_FRAGMENTS], key=lambda f: f[1])
-    parts = []
-    for _, start, end, group in chosen:
-        out, pos = [], start
-        for s, e, _term in group:
-            out.append(str(escape(content[pos:s])))
-            out.append(f'<em class="hl">{escape(content[s:e])}</em>')
-            pos = e
-        out.append(str(escape(content[pos:end])))
-        parts.append("".join(out))
-    return "…".join(parts)
 
 
 # ------------------------------------------------------------------------------- engine
@@ -419,6 +380,9 @@ class SQLiteSearchIndex:
             message = NOTHING_SEARCHABLE
         if match is not None:
             params["match"] = match
+        named = build_name_matches(parsed)
+        if named is not None:
+            params.update(zip(("named", "name_only", "unnamed"), named, strict=True))
         where = filter_sql(query, params)
         filters = " AND ".join(where) if where else "1"
 
@@ -431,6 +395,8 @@ class SQLiteSearchIndex:
             parts = []
             if match is not None:
                 parts.append(f"SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH :match")
+            if named is not None:
+                parts.append(f"SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH :name_only")
             if identifiers:
                 parts.append(f"SELECT item_id FROM {DOCS} WHERE {' OR '.join(identifiers)}")
             ids_cte = f"WITH ids(id) AS ({' UNION '.join(parts)}) "
@@ -458,25 +424,32 @@ class SQLiteSearchIndex:
                 order = "d.index_number, d.item_id"  # just a 文号: its items in catalogue order
             page_sql = f"{ids_cte}SELECT d.item_id FROM {source}"
         else:
+            # tiers: 0 a 文号/索引号, then the whole query; a query naming a document has
+            # three instead (``build_name_matches``): 1 the named document holding every word,
+            # 2 its other items, 3 the other items holding every word
             parts = []
+            weights = ", ".join(str(w) for w in WEIGHTS)
+            tiers = [(":match", 1)] if named is None else [
+                (":named", 1), (":name_only", 2), (":unnamed", 3)
+            ]  # fmt: skip
             if match is not None:
-                weights = ", ".join(str(w) for w in WEIGHTS)
-                parts.append(
-                    f"SELECT rowid AS id, bm25({FTS}, {weights}) AS score, 0 AS idhit "
-                    f"FROM {FTS} WHERE {FTS} MATCH :match"
-                )
+                parts += [
+                    f"SELECT rowid AS id, bm25({FTS}, {weights}) AS score, {tier} AS tier "
+                    f"FROM {FTS} WHERE {FTS} MATCH {key}"
+                    for key, tier in tiers
+                ]
             if identifiers:
                 parts.append(
-                    f"SELECT item_id AS id, 0.0 AS score, 1 AS idhit FROM {DOCS} WHERE {' OR '.join(identifiers)}"
+                    f"SELECT item_id AS id, 0.0 AS score, 0 AS tier FROM {DOCS} WHERE {' OR '.join(identifiers)}"
                 )
             scored = parts[0]
             if len(parts) > 1:
                 scored = (
-                    "SELECT id, min(score) AS score, max(idhit) AS idhit FROM ("
+                    "SELECT id, min(score) AS score, min(tier) AS tier FROM ("
                     + " UNION ALL ".join(parts)
                     + ") GROUP BY id"
                 )
-            order = "m.idhit DESC, m.score, d.published_on DESC, d.item_id"
+            order = "m.tier, m.score, d.published_on DESC, d.item_id"
             page_sql = f"WITH m AS ({scored}) SELECT d.item_id FROM m CROSS JOIN {DOCS} d ON d.item_id = m.id"
         page_sql += f" WHERE {filters} ORDER BY {order} LIMIT :limit OFFSET :offset"
         params["limit"] = query.per_page
@@ -499,18 +472,16 @@ class SQLiteSearchIndex:
         rank = {item_id: n for n, item_id in enumerate(page_ids)}
         rows.sort(key=lambda row: rank[row[0]])
         total, grouped = _facet_counts(counted, facets, facet_limit)
-        terms = highlight_terms(parsed) if snippets else []
-        hits = [self._hit(row, terms, snippets) for row in rows]
+        words, phrases = marked(parsed)
+        hits = [self._hit(row, words, phrases, snippets) for row in rows]
         return SearchResult(total, hits, grouped, query.page, query.per_page, message)
 
     @staticmethod
-    def _hit(row, terms: Sequence[str], snippets: bool) -> SearchHit:
+    def _hit(row, words: list[str], phrases: list[str], snippets: bool) -> SearchHit:
         (_, number, docno, org, org_name, title, summary, content, published) = row
         snippet = ""
         if snippets:
-            snippet = make_snippet(content, terms) or str(
-                escape((summary or content or "")[:SNIPPET_FALLBACK])
-            )
+            snippet = make_snippet(content, words, phrases) or fallback(summary, content)
         return SearchHit(
             index_number=number,
             title=title,

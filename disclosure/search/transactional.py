@@ -24,6 +24,7 @@ removes what is no longer public.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import event
@@ -85,6 +86,13 @@ def session_index(session: Session):
     return search_index if is_transactional(search_index) else None
 
 
+def changed(session: Session, item_ids) -> None:
+    """Record items changed by statements the flush does not see (bulk INSERTs of an import):
+    the outermost commit indexes them, as it does the items a flush changed."""
+    if session_index(session) is not None and item_ids:
+        session.info.setdefault(PENDING, set()).update(item_ids)
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, flush_context) -> None:
     if session_index(session) is None:
@@ -139,7 +147,15 @@ def rebuild(
     meanwhile are written by their own transactions.
 
     If the engine has ``lock_in_session(session)``, each batch calls it first (SQLite: take the
-    write lock before reading, so the batch reads what it writes over)."""
+    write lock before reading, so the batch reads what it writes over). If it has
+    ``bulk_load()`` (PostgreSQL: the tsv index is dropped, and built again at the end, also
+    when the rebuild fails), the whole rebuild runs inside it."""
+    bulk_load = getattr(search_index, "bulk_load", None)
+    with bulk_load() if bulk_load else nullcontext():
+        return _rebuild(session_factory, search_index, schema, batch, progress, total)
+
+
+def _rebuild(session_factory, search_index, schema, batch, progress, total) -> RebuildReport:
     from .indexer import ancestor_codes, public_item_ids
 
     report = RebuildReport()

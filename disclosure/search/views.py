@@ -14,7 +14,7 @@ import colander
 from pyramid.view import view_config
 
 from ..boundary import error_response
-from ..catalogue.browse import browse_query_schema, parse_query
+from ..catalogue.browse import new_browse_query_schema, parse_query
 from ..catalogue.forms import ChoiceType, DateType
 from ..dates import OUT_OF_RANGE, in_range
 from ..security import Permission
@@ -62,9 +62,15 @@ def _strip(value):
 
 
 def search_schema(request) -> colander.SchemaNode:
-    schema = browse_query_schema(request)  # organisation, topic, genre, year, page, per_page
+    """The search parameters; built once per organisation tree and shared (read-only)."""
+    orgs = request.organisations
+    return orgs.memo("search_schema", lambda: new_search_schema(request.catalogue_schema, orgs))
+
+
+def new_search_schema(catalogue, orgs) -> colander.SchemaNode:
+    # organisation, topic, genre, year, page, per_page
+    schema = new_browse_query_schema(catalogue, orgs)
     schema.validator = _dates_in_order
-    catalogue = request.catalogue_schema
     schema.add(
         colander.SchemaNode(
             colander.String(),

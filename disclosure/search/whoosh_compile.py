@@ -9,6 +9,10 @@ from .query import ParsedQuery
 
 ID_BOOST = 1000.0
 TITLE_BOOST = 3.0
+#: the score a document name in the title adds (``ParsedQuery.document_names``), the same for
+#: every item and above word scores, so the named document's items come first (those holding
+#: every word, then the others), then other items holding every word; 文号 hits stay above it
+NAME_SCORE = 1000.0
 
 
 def _phrase(fieldname: str, text: str) -> wq.Query | None:
@@ -61,9 +65,14 @@ def build(parsed: ParsedQuery) -> wq.Query | None:
     text_query: wq.Query | None = None
     if required:
         text_query = required[0] if len(required) == 1 else wq.And(required)
+        names = [q for q in (_phrase("title_bg", n) for n in parsed.document_names) if q]
+        if names:
+            named = names[0] if len(names) == 1 else wq.Or(names)
+            text_query = wq.Or([text_query, wq.ConstantScoreQuery(named, NAME_SCORE)])
         excluded = [q for q in (word_query(w) for w in parsed.excluded) if q is not None]
         if excluded:
-            text_query = wq.AndNot(text_query, wq.Or(excluded))
+            # not AndNot: Whoosh's AndNotMatcher can let a segment's first match through
+            text_query = wq.And([text_query, wq.Not(wq.Or(excluded))])
     identifiers: list[wq.Query] = [
         wq.Term("document_number", n, boost=ID_BOOST) for n in parsed.document_numbers
     ] + [wq.Term("index_number", n, boost=ID_BOOST) for n in parsed.index_numbers]

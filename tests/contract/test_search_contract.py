@@ -193,6 +193,18 @@ def test_or_binds_tighter_than_and(engine):
 
 def test_minus_excludes_a_word(engine):
     assert engine.found("救助 -冬季") == {"civil_12", "civil_2026"}
+    assert engine.found("冬季 -冬季") == set()  # the first match is excluded too
+
+
+def test_a_document_name_beside_other_words_scopes_the_search(engine):
+    # 生活垃圾分类实施方案 names a document (it ends in 方案): the items whose title holds it
+    # match without the other words too, after the items that hold every word
+    assert engine.found("生活垃圾分类实施方案 清运") == {"county_sorting"}
+    assert engine.keys(engine.search("生活垃圾分类实施方案 乡村"))[:1] == ["county_sorting"]
+    assert engine.found("生活垃圾分类实施方案 清运 -乡村") == set()
+    assert engine.found("生活垃圾分类实施方案 清运", organisation=OTHER_COUNTY) == set()
+    # 实施方案 is too short to name one document: its words must all match, as ever
+    assert engine.found("实施方案 清运") == set()
 
 
 @pytest.mark.parametrize("quoted", ['"垃圾分类"', "“垃圾分类”"])

@@ -1,0 +1,69 @@
+"""Snippets of the SQL engines (``sqlite``, ``postgresql``), cut in Python from the stored body.
+
+What is marked comes from :func:`.analysis.highlight_spans`, as for Whoosh's phrase snippets:
+a quoted phrase where phrase search matches it, as one span; a typed word wherever the text
+holds one of its segmented words. Up to ``FRAGMENTS`` fragments of about ``SNIPPET_CHARS``
+characters (as Whoosh's ``ContextFragmenter(maxchars=160, surround=40)``), the ones holding the
+most different matches, in text order, joined by "…"; the marks in ``<em class="hl">``,
+everything else escaped. Without a match: "" (the engine shows the start of the summary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import escape
+
+from .analysis import fold, highlight_spans
+from .query import ParsedQuery
+
+SNIPPET_CHARS = 160
+SURROUND = 40
+FRAGMENTS = 2
+FALLBACK_CHARS = 120
+
+
+def marked(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
+    """``(words, phrases)`` a snippet marks for the query tree: its typed words (OR groups
+    included, exclusions not) and its quoted phrases."""
+    return [word for group in parsed.groups for word in group], list(parsed.phrases)
+
+
+def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str] = ()) -> str:
+    """The snippet of ``content`` for these typed words and phrases; "" when none matches."""
+    if not content:
+        return ""
+    spans = highlight_spans(content, words, phrases)
+    if not spans:
+        return ""
+    folded = fold(content)  # the same length: what a span holds, to count different matches
+    fragments = []  # (different matches, marked characters, start, end, spans)
+    i = 0
+    while i < len(spans):
+        first = spans[i]
+        group = [first]
+        j = i + 1
+        while j < len(spans) and spans[j][1] - first[0] <= SNIPPET_CHARS - 2 * SURROUND:
+            group.append(spans[j])
+            j += 1
+        start = max(0, first[0] - SURROUND)
+        end = min(len(content), group[-1][1] + SURROUND)
+        different = len({folded[s:e] for s, e in group})
+        fragments.append((different, sum(e - s for s, e in group), start, end, group))
+        i = j
+    best = sorted(fragments, key=lambda f: (f[0], f[1], -f[2]), reverse=True)[:FRAGMENTS]
+    parts = []
+    for *_, start, end, group in sorted(best, key=lambda f: f[2]):
+        out, pos = [], start
+        for s, e in group:
+            out.append(str(escape(content[pos:s])))
+            out.append(f'<em class="hl">{escape(content[s:e])}</em>')
+            pos = e
+        out.append(str(escape(content[pos:end])))
+        parts.append("".join(out))
+    return "…".join(parts)
+
+
+def fallback(summary: str | None, content: str | None) -> str:
+    """What a hit shows when nothing in its body is marked: the start of its summary."""
+    return str(escape((summary or content or "")[:FALLBACK_CHARS]))
