@@ -26,7 +26,9 @@ DEFAULTS: dict[str, str] = {
     "page_size": "20",
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
     "search.indexer": "thread",
-    "search.backend": "whoosh",  # the search engine: whoosh (see disclosure.search.ENGINES)
+    # the search engine: auto (the engine inside the database: sqlite or postgresql), whoosh,
+    # sqlite, postgresql (see disclosure.search.ENGINES)
+    "search.backend": "auto",
     "requests.profile": "",  # empty: rules by receipt date (profiles' effective_from); a key forces one
     "requests.purge_after_years": "5",  # `disclosure purge-personal-data`: years after closing
     "mail.host": "localhost",

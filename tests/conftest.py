@@ -122,6 +122,9 @@ def app_settings(database_url, tmp_path_factory):
         "disclosure.files.max_bytes": str(2 * 1024 * 1024),
         "disclosure.search.index_dir": str(tmp_path_factory.mktemp("index")),
         "disclosure.search.indexer": "off",
+        # The shared app runs Whoosh (its outbox and indexer are tested here); the default
+        # (auto: the engine inside the database) and every engine run in tests/contract.
+        "disclosure.search.backend": "whoosh",
         "pyramid.default_locale_name": "zh_Hans",
     }
 

@@ -22,13 +22,27 @@ def _whoosh(settings, registry) -> WhooshSearchIndex:
 ENGINES = {"whoosh": _whoosh, "postgresql": make_postgresql, "sqlite": _sqlite}
 
 
-def make_search_index(settings, registry):
+#: the engine ``auto`` (the default) means, by the database's dialect: the engine inside the
+#: application's own database (see the README's benchmark table for why)
+AUTO = {"sqlite": "sqlite", "postgresql": "postgresql"}
+
+
+def engine_name(settings) -> str:
+    """The configured engine's name, ``auto`` resolved by ``disclosure.database_url``."""
     name = s.get(settings, "search.backend").strip()
+    if name != "auto":
+        return name
+    dialect = s.get(settings, "database_url").split(":", 1)[0].split("+", 1)[0]
+    return AUTO.get(dialect, "whoosh")
+
+
+def make_search_index(settings, registry):
+    name = engine_name(settings)
     factory = ENGINES.get(name)
     if factory is None:
         raise SettingsError(
             f"disclosure.search.backend: 未知的检索引擎 {name!r} (unknown search engine; "
-            f"one of {', '.join(ENGINES)})"
+            f"one of auto, {', '.join(ENGINES)})"
         )
     return factory(settings, registry)
 

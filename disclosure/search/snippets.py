@@ -36,7 +36,6 @@ def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str]
     spans = highlight_spans(content, words, phrases)
     if not spans:
         return ""
-    folded = fold(content)  # the same length: what a span holds, to count different matches
     fragments = []  # (different matches, marked characters, start, end, spans)
     i = 0
     while i < len(spans):
@@ -48,7 +47,9 @@ def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str]
             j += 1
         start = max(0, first[0] - SURROUND)
         end = min(len(content), group[-1][1] + SURROUND)
-        different = len({folded[s:e] for s, e in group})
+        # what a span holds, folded, to count different matches (fold maps each character
+        # to one: folding the spans alone is folding the body, without reading all of it)
+        different = len({fold(content[s:e]) for s, e in group})
         fragments.append((different, sum(e - s for s, e in group), start, end, group))
         i = j
     best = sorted(fragments, key=lambda f: (f[0], f[1], -f[2]), reverse=True)[:FRAGMENTS]

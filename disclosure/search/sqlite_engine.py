@@ -242,7 +242,11 @@ def _iso(value) -> str:
 def filter_sql(query: SearchQuery, params: dict) -> list[str]:
     where = []
     if query.organisation:
-        where.append(f"d.item_id IN (SELECT item_id FROM {ORGS} WHERE code = :f_org)")
+        # a probe per candidate (the primary key (code, item_id)), never the list of the
+        # organisation's items: the organisation may hold most of the catalogue
+        where.append(
+            f"EXISTS (SELECT 1 FROM {ORGS} o WHERE o.code = :f_org AND o.item_id = d.item_id)"
+        )
         params["f_org"] = query.organisation
     for name in ("topic", "genre", "disclosure_mode", "validity"):
         value = getattr(query, name)
@@ -386,43 +390,59 @@ class SQLiteSearchIndex:
         where = filter_sql(query, params)
         filters = " AND ".join(where) if where else "1"
 
-        # The matching ids, without scores: for the total and the facet counts. CROSS JOIN keeps
-        # SQLite's join order: the match first, then look-ups by item id (never a table scan).
+        params["limit"] = query.per_page
+        params["offset"] = (query.page - 1) * query.per_page
+        only_document_number = parsed.document_numbers and not (
+            parsed.groups or parsed.phrases or parsed.index_numbers
+        )
+        # the facet counts: a row per distinct combination of facet values (``facet_key``, far
+        # fewer than the hits), summed per facet in ``_facet_counts``; an organisation path
+        # counts for each of its codes
+        facet_columns = ", ".join(f"f.{name}" for name in FACETS)
+
         if everything:
-            ids_cte = ""  # a WITH clause, or nothing
-            source = f"{DOCS} d"
-        else:
+            # every item (filtered): the page from the date index, the counts from facet_key
+            page_sql = (
+                f"SELECT d.item_id FROM {DOCS} d WHERE {filters} "
+                "ORDER BY d.published_on DESC, d.item_id DESC LIMIT :limit OFFSET :offset"
+            )
+            if facets:
+                counts_sql = (
+                    f"WITH c(k, n) AS (SELECT d.facet_key, count(*) FROM {DOCS} d "
+                    f"WHERE {filters} GROUP BY d.facet_key) SELECT {facet_columns}, c.n "
+                    f"FROM c CROSS JOIN {FACET_KEYS} f ON f.facet_key = c.k"
+                )
+            else:
+                counts_sql = f"SELECT count(*) FROM {DOCS} d WHERE {filters}"
+            with self.engine.connect() as conn:
+                page_ids = [row[0] for row in conn.execute(text(page_sql), params)]
+                counted = conn.execute(text(counts_sql), params).all()
+                rows = self._stored(conn, page_ids)
+            return self._result(
+                query, parsed, message, page_ids, rows, counted, facets, facet_limit, snippets
+            )
+
+        # The match, filtered, in one pass (materialised once): each matching item that passes
+        # the filters, with what the page is ordered by and its facet_key. CROSS JOIN keeps
+        # SQLite's join order: the match first, then look-ups by item id (never a table scan);
+        # the filters are in the same join, so bm25 is computed only for the items they keep.
+        columns = "d.published_on AS published, d.index_number AS number, d.facet_key AS k"
+        if query.sort == "date" or only_document_number:
             parts = []
             if match is not None:
                 parts.append(f"SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH :match")
             if named is not None:
                 parts.append(f"SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH :name_only")
             if identifiers:
-                parts.append(f"SELECT item_id FROM {DOCS} WHERE {' OR '.join(identifiers)}")
-            ids_cte = f"WITH ids(id) AS ({' UNION '.join(parts)}) "
-            source = f"ids CROSS JOIN {DOCS} d ON d.item_id = ids.id"
-        # One grouped pass over the match: a row per distinct combination of facet values
-        # (``facet_key``, far fewer than the hits), summed per facet in ``_facet_counts``; an
-        # organisation path counts for each of its codes.
-        if facets:
-            counts_sql = (
-                (ids_cte.rstrip() + ", " if ids_cte else "WITH ")
-                + f"c(k, n) AS (SELECT d.facet_key, count(*) FROM {source} WHERE {filters} "
-                f"GROUP BY d.facet_key) SELECT {', '.join(f'f.{name}' for name in FACETS)}, "
-                f"c.n FROM c CROSS JOIN {FACET_KEYS} f ON f.facet_key = c.k"
+                parts.append(f"SELECT item_id AS id FROM {DOCS} WHERE {' OR '.join(identifiers)}")
+            matched = (
+                f"SELECT d.item_id AS id, 0 AS tier, 0.0 AS score, {columns} "
+                f"FROM ({' UNION '.join(parts)}) AS ids CROSS JOIN {DOCS} d "
+                f"ON d.item_id = ids.id WHERE {filters}"
             )
-        else:
-            counts_sql = f"{ids_cte}SELECT count(*) FROM {source} WHERE {filters}"
-
-        # The page: bm25 only when ranking by relevance.
-        only_document_number = parsed.document_numbers and not (
-            parsed.groups or parsed.phrases or parsed.index_numbers
-        )
-        if query.sort == "date" or everything or only_document_number:
-            order = "d.published_on DESC, d.item_id DESC"
+            order = ("published DESC, id DESC", "5 DESC, 2 DESC")
             if only_document_number and query.sort != "date":
-                order = "d.index_number, d.item_id"  # just a 文号: its items in catalogue order
-            page_sql = f"{ids_cte}SELECT d.item_id FROM {source}"
+                order = ("number, id", "6, 2")  # just a 文号: its items in catalogue order
         else:
             # tiers: 0 a 文号/索引号, then the whole query; a query naming a document has
             # three instead (``build_name_matches``): 1 the named document holding every word,
@@ -434,41 +454,69 @@ class SQLiteSearchIndex:
             ]  # fmt: skip
             if match is not None:
                 parts += [
-                    f"SELECT rowid AS id, bm25({FTS}, {weights}) AS score, {tier} AS tier "
-                    f"FROM {FTS} WHERE {FTS} MATCH {key}"
+                    f"SELECT d.item_id AS id, {tier} AS tier, bm25({FTS}, {weights}) AS score, "
+                    f"{columns} FROM {FTS} CROSS JOIN {DOCS} d ON d.item_id = {FTS}.rowid "
+                    f"WHERE {FTS} MATCH {key} AND {filters}"
                     for key, tier in tiers
                 ]
             if identifiers:
                 parts.append(
-                    f"SELECT item_id AS id, 0.0 AS score, 0 AS tier FROM {DOCS} WHERE {' OR '.join(identifiers)}"
+                    f"SELECT d.item_id AS id, 0 AS tier, 0.0 AS score, {columns} FROM {DOCS} d "
+                    f"WHERE ({' OR '.join(identifiers)}) AND {filters}"
                 )
-            scored = parts[0]
+            matched = parts[0]
             if len(parts) > 1:
-                scored = (
-                    "SELECT id, min(score) AS score, min(tier) AS tier FROM ("
-                    + " UNION ALL ".join(parts)
-                    + ") GROUP BY id"
+                matched = (
+                    "SELECT id, min(tier) AS tier, min(score) AS score, published, number, k "
+                    f"FROM ({' UNION ALL '.join(parts)}) GROUP BY id"
                 )
-            order = "m.tier, m.score, d.published_on DESC, d.item_id"
-            page_sql = f"WITH m AS ({scored}) SELECT d.item_id FROM m CROSS JOIN {DOCS} d ON d.item_id = m.id"
-        page_sql += f" WHERE {filters} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        params["limit"] = query.per_page
-        params["offset"] = (query.page - 1) * query.per_page
-
+            order = ("tier, score, published DESC, id", "3, 4, 5 DESC, 2")
+        if facets:
+            counts = (
+                f"SELECT 1, {facet_columns}, c.n FROM (SELECT k, count(*) AS n FROM m GROUP BY k) "
+                f"AS c CROSS JOIN {FACET_KEYS} f ON f.facet_key = c.k"
+            )
+        else:
+            counts = "SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM m"
+        # one statement, so the match is read once: the page's rows (0, id, tier, score,
+        # published, number) in page order (ordered again by position: the compound's order),
+        # then the counts (1, the six facets, count)
+        by_name, by_position = order
+        statement = (
+            f"WITH m AS MATERIALIZED ({matched}) "
+            "SELECT * FROM (SELECT 0, id, tier, score, published, number, NULL, NULL FROM m "
+            f"ORDER BY {by_name} LIMIT :limit OFFSET :offset) "
+            f"UNION ALL {counts} ORDER BY 1, {by_position}"
+        )
         with self.engine.connect() as conn:  # one read transaction: total and page agree
-            page_ids = [row[0] for row in conn.execute(text(page_sql), params)]
-            counted = conn.execute(text(counts_sql), params).all()
-            rows = []
-            if page_ids:
-                keys = {}
-                rows = conn.execute(
-                    text(
-                        f"SELECT {', '.join(_STORED_COLUMNS)}, d.published_on FROM {STORED} s "
-                        f"JOIN {DOCS} d USING (item_id) WHERE item_id IN "
-                        f"({_in('h', page_ids, keys)})"
-                    ),
-                    keys,
-                ).all()
+            page_ids, counted = [], []
+            for row in conn.execute(text(statement), params):
+                if row[0] == 0:
+                    page_ids.append(row[1])
+                else:
+                    counted.append(tuple(row[1:]))
+            rows = self._stored(conn, page_ids)
+        return self._result(
+            query, parsed, message, page_ids, rows, counted, facets, facet_limit, snippets
+        )
+
+    @staticmethod
+    def _stored(conn: Connection, page_ids: list[int]) -> list:
+        """What the page's hits show, in any order."""
+        if not page_ids:
+            return []
+        keys: dict = {}
+        return conn.execute(
+            text(
+                f"SELECT {', '.join(_STORED_COLUMNS)}, d.published_on FROM {STORED} s "
+                f"JOIN {DOCS} d USING (item_id) WHERE item_id IN ({_in('h', page_ids, keys)})"
+            ),
+            keys,
+        ).all()
+
+    def _result(
+        self, query, parsed, message, page_ids, rows, counted, facets, facet_limit, snippets
+    ) -> SearchResult:
         rank = {item_id: n for n, item_id in enumerate(page_ids)}
         rows.sort(key=lambda row: rank[row[0]])
         total, grouped = _facet_counts(counted, facets, facet_limit)

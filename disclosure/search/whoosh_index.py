@@ -119,6 +119,7 @@ class WhooshSearchIndex:
         self._ix_name: str | None = None
         self._searcher = None
         self._filters: dict = {}
+        self._segments = SegmentCache()
 
     def _index(self) -> index.Index:
         if self._pinned is not None:
@@ -139,6 +140,7 @@ class WhooshSearchIndex:
             if self._searcher is None or not self._searcher.up_to_date():
                 self._searcher = ix.searcher()
                 self._filters = {}
+                self._segments.keep(self._searcher)
             return self._searcher
 
     def _filter_docs(self, searcher, query: wq.Query | None):
@@ -230,18 +232,19 @@ class WhooshSearchIndex:
             "terms": False,
             "optimize": False,
         }
+        cache = self._segments
         if facets:
             kwargs["groupedby"] = {
-                name: sorting.FieldFacet(name, allow_overlap=(name == "organisation"))
+                name: CachedFieldFacet(cache, name, allow_overlap=(name == "organisation"))
                 for name in FACETS
             }
         if query.sort == "date" or isinstance(text_query, wq.Every):
-            kwargs["sortedby"] = sorting.FieldFacet("published_on", reverse=True)
+            kwargs["sortedby"] = CachedFieldFacet(cache, "published_on", reverse=True)
         elif parsed.document_numbers and not (
             parsed.groups or parsed.phrases or parsed.index_numbers
         ):
             # Just a 文号: every item carrying it matches equally; list them in catalogue order.
-            kwargs["sortedby"] = sorting.FieldFacet("index_number")
+            kwargs["sortedby"] = CachedFieldFacet(cache, "index_number")
         page = searcher.search_page(text_query, query.page, pagelen=query.per_page, **kwargs)
         results = page.results
         results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
@@ -258,6 +261,106 @@ class WhooshSearchIndex:
             }
         total = len(results) if results.has_exact_length() else results.estimated_length()
         return SearchResult(total, hits, counts, query.page, query.per_page, message)
+
+
+class SegmentCache:
+    """What the facets read from each segment, kept for as long as the segment is live: Whoosh
+    would otherwise read a whole column (every document's offset) or, for a field without a
+    column, the postings of every term, on every search. That cost follows the size of the
+    index, not of the match.
+
+    Column readers belong to one reader (they read its open files), so they are keyed by the
+    reader; the term lists of a field without a column are plain data, keyed by the segment
+    (which never changes once written: deleted documents just stop matching), so they survive
+    a refresh of the searcher after a commit for the segments it did not touch."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._columns: dict = {}
+        self._lists: dict = {}
+
+    def keep(self, searcher) -> None:
+        """Forget what belongs to segments the new ``searcher`` no longer has."""
+        live = {_segment_key(reader) for reader, _ in searcher.reader().leaf_readers()}
+        with self._lock:
+            self._columns = {}
+            self._lists = {k: v for k, v in self._lists.items() if k[0] in live}
+
+    def column(self, reader, fieldname: str, reverse: bool):
+        key = (id(reader), fieldname, reverse)
+        found = self._columns.get(key)
+        if found is not None and found[0] is reader:
+            return found[1]
+        creader = reader.column_reader(fieldname, reverse=reverse, translate=False)
+        with self._lock:
+            self._columns[key] = (reader, creader)
+        return creader
+
+    def term_lists(self, reader, fieldname: str) -> list[list]:
+        """Each document's terms in ``fieldname``, as Whoosh's OverlappingCategorizer makes them."""
+        seg = _segment_key(reader)
+        key = (seg, fieldname)
+        found = self._lists.get(key) if seg is not None else None
+        if found is not None:
+            return found
+        field = reader.schema[fieldname]
+        lists: list[list] = [[] for _ in range(reader.doc_count_all())]
+        for btext in field.sortable_terms(reader, fieldname):
+            text = field.from_bytes(btext)
+            for docid in reader.postings(fieldname, btext).all_ids():
+                lists[docid].append(text)
+        if seg is not None:
+            with self._lock:
+                self._lists[key] = lists
+        return lists
+
+
+def _segment_key(reader):
+    segment = reader.segment() if reader.is_atomic() else None
+    if segment is None:
+        return None
+    return (segment.segment_id(), reader.doc_count_all())
+
+
+class CachedFieldFacet(sorting.FieldFacet):
+    """``sorting.FieldFacet`` whose categorizers take their per-segment data from a
+    ``SegmentCache`` instead of reading it anew on each search."""
+
+    def __init__(self, cache: SegmentCache, fieldname: str, **kwargs) -> None:
+        super().__init__(fieldname, **kwargs)
+        self.cache = cache
+
+    def categorizer(self, global_searcher):
+        fieldname = self.fieldname
+        reader = global_searcher.reader()
+        field = global_searcher.schema[fieldname]
+        if self.allow_overlap:
+            if field.vector or (reader.has_column(fieldname) and field.column_type.stores_lists()):
+                return super().categorizer(global_searcher)
+            return _CachedOverlappingCategorizer(global_searcher, fieldname, self.cache)
+        if reader.has_column(fieldname) and (field.column_type.reversible or not self.reverse):
+            return _CachedColumnCategorizer(global_searcher, fieldname, self.reverse, self.cache)
+        return super().categorizer(global_searcher)
+
+
+class _CachedColumnCategorizer(sorting.ColumnCategorizer):
+    def __init__(self, global_searcher, fieldname, reverse, cache: SegmentCache) -> None:
+        super().__init__(global_searcher, fieldname, reverse)
+        self._cache = cache
+
+    def set_searcher(self, segment_searcher, docoffset):
+        reader = segment_searcher.reader()
+        self._creader = self._cache.column(reader, self._fieldname, self._reverse)
+
+
+class _CachedOverlappingCategorizer(sorting.OverlappingCategorizer):
+    def __init__(self, global_searcher, fieldname, cache: SegmentCache) -> None:
+        super().__init__(global_searcher, fieldname)
+        self._cache = cache
+
+    def set_searcher(self, segment_searcher, docoffset):
+        self._segment_searcher = segment_searcher
+        self._lists = self._cache.term_lists(segment_searcher.reader(), self._fieldname)
 
 
 def make_hit(hit, snippets: bool = True, parsed: ParsedQuery | None = None) -> SearchHit:

@@ -291,6 +291,7 @@ def search_env(databases, schema, tmp_path_factory):
         "disclosure.files_dir": str(tmp_path_factory.mktemp("files")),
         "disclosure.search.index_dir": str(tmp_path_factory.mktemp("index")),
         "disclosure.search.indexer": "off",
+        "disclosure.search.backend": "whoosh",  # this module tests the Whoosh indexer
     }
     app = main({}, **settings)
     assert app.registry["search_indexer"].run_until_empty() > 0
@@ -433,6 +434,7 @@ def private_env(databases, tmp_path, monkeypatch):
             "disclosure.files_dir": str(tmp_path / "files"),
             "disclosure.search.index_dir": str(tmp_path / "index"),
             "disclosure.search.indexer": "off",
+            "disclosure.search.backend": "whoosh",
         },
     )
     assert app.registry["search_indexer"].run_until_empty() > 0

@@ -124,6 +124,7 @@ def env(databases, schema, tmp_path_factory):
         "disclosure.files_dir": str(tmp_path_factory.mktemp("files")),
         "disclosure.search.index_dir": str(tmp_path_factory.mktemp("index")),
         "disclosure.search.indexer": "off",
+        "disclosure.search.backend": "whoosh",  # this module tests the Whoosh indexer
     }
     app = main({}, **settings)
     assert app.registry["search_indexer"].run_until_empty() > 0

@@ -124,3 +124,18 @@ def test_an_unknown_search_backend_stops_start_up_naming_the_setting():
 
     with pytest.raises(SettingsError, match="disclosure.search.backend.*'elastic'.*whoosh"):
         make_search_index({"disclosure.search.backend": "elastic"}, None)
+
+
+def test_the_default_search_engine_is_the_one_inside_the_database():
+    from disclosure.search import engine_name
+
+    assert engine_name({"disclosure.database_url": "sqlite:///x.sqlite"}) == "sqlite"
+    assert engine_name({"disclosure.database_url": "sqlite:////abs/x.sqlite"}) == "sqlite"
+    for url in ("postgresql://h/db", "postgresql+psycopg://postgres@127.0.0.1:5432/test"):
+        assert engine_name({"disclosure.database_url": url}) == "postgresql"
+    # an explicit choice wins
+    settings = {
+        "disclosure.database_url": "sqlite:///x.sqlite",
+        "disclosure.search.backend": "whoosh",
+    }
+    assert engine_name(settings) == "whoosh"
