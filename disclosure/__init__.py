@@ -15,19 +15,28 @@ from .boundary import CookieHeaderLimit  # noqa: E402
 def main(global_config, **settings):
     """Return the Pyramid WSGI application."""
     settings = settings_module.resolve(settings)
-    with Configurator(settings=settings) as config:
-        config.include("pyramid_services")
-        config.include(".boundary")
-        config.include(".models")
-        config.include(".security")
-        config.include(".organisations")
-        config.include(".catalogue")
-        config.include(".scorecard")  # checks catalog_schemas/scorecard.yaml
-        config.include(".files")
-        config.include(".search")
-        config.include(".requests")
-        config.include(".letters")
-        config.include(".templating")
-        config.include(".routes")
-        config.scan(ignore=[".scripts", ".tests"])
-    return CookieHeaderLimit(config.make_wsgi_app())
+    config = Configurator(settings=settings)
+    try:
+        with config:
+            config.include("pyramid_services")
+            config.include(".boundary")
+            config.include(".models")
+            config.include(".security")
+            config.include(".organisations")
+            config.include(".catalogue")
+            config.include(".scorecard")  # checks catalog_schemas/scorecard.yaml
+            config.include(".files")
+            config.include(".search")
+            config.include(".requests")
+            config.include(".letters")
+            config.include(".templating")
+            config.include(".routes")
+            config.scan(ignore=[".scripts", ".tests"])
+        return CookieHeaderLimit(config.make_wsgi_app())
+    except BaseException:
+        # A start-up that stops (a bad setting) leaves no pooled connection behind: the
+        # postgresql search engine has already read its index type through the pool.
+        engine = config.registry.get("db_engine")
+        if engine is not None:
+            engine.dispose()
+        raise
