@@ -171,9 +171,7 @@ def users(request):
         except ValueError:
             return error_response(request, 400, "表单数据无效")
         org = (
-            request.organisations.row(
-                request.dbsession, request.organisations.by_code[data["organisation"]]
-            )
+            request.organisations.by_code[data["organisation"]]
             if "organisation" in data
             else me.organisation
         )

@@ -78,18 +78,11 @@ def _changed(session: Session) -> set[str]:
     return names
 
 
-@event.listens_for(Session, "before_flush")
-def _collect(session: Session, flush_context, instances) -> None:
-    names = _changed(session) - session.info.get(_BUMPED, set())
-    if names:
-        session.info.setdefault("cache_generations_pending", set()).update(names)
-
-
 @event.listens_for(Session, "after_flush")
 def _bump(session: Session, flush_context) -> None:
-    pending = session.info.pop("cache_generations_pending", set())
+    # After a flush, new/dirty/deleted still hold what it wrote (as for the search outbox).
     bumped = session.info.setdefault(_BUMPED, set())
-    for name in sorted(pending - bumped):
+    for name in sorted(_changed(session) - bumped):
         bump(session, name)
         bumped.add(name)
 
@@ -99,4 +92,3 @@ def _forget(session: Session, transaction) -> None:
     # Any end, a SAVEPOINT's too: a rolled-back SAVEPOINT takes its bump with it, so the next
     # change bumps again (one more small UPDATE at worst).
     session.info.pop(_BUMPED, None)
-    session.info.pop("cache_generations_pending", None)

@@ -4,8 +4,9 @@
 same attribute names, so pages and checks use it as they would the row. The snapshot is shared
 by every request of a process until the ``organisations`` cache generation changes
 (:mod:`disclosure.models.generations`): a commit that changes an organisation, in any process,
-makes every process load the tree again at its next request. Code that writes (a new request
-for this body, an account) takes the session's own row with :meth:`OrganisationTree.row`.
+makes every process load the tree again at its next request. The services that write (a new
+request for this body, an account, an item) take the session's own row with
+:func:`disclosure.models.organisations.organisation_row`.
 """
 
 from __future__ import annotations
@@ -100,12 +101,6 @@ class OrganisationTree:
                 if key not in self._memo:
                     self._memo[key] = build()
                 return self._memo[key]
-
-    @staticmethod
-    def row(dbsession: Session, org) -> Organisation:
-        """The session's own :class:`Organisation` row of ``org`` (a node or a row), to write
-        with."""
-        return org if isinstance(org, Organisation) else dbsession.get(Organisation, org.id)
 
     @property
     def roots(self) -> list[OrgNode]:

@@ -173,9 +173,7 @@ def apply_form(request):
             }
         if earlier is not None:
             return _to_receipt(request, earlier.request, earlier.access_code)
-        org = request.organisations.row(
-            request.dbsession, request.organisations.by_code[data["organisation"]]
-        )
+        org = request.organisations.by_code[data["organisation"]]
         submission = services.submit(
             request.dbsession, rules(request), data, org, today=today(request)
         )
@@ -460,9 +458,7 @@ def api_submit(request):
             request.response.status = 201
             request.response.headers["Idempotent-Replayed"] = "true"
             return {**earlier.response, "access_code": earlier.access_code}
-    org = request.organisations.row(
-        request.dbsession, request.organisations.by_code[data["organisation"]]
-    )
+    org = request.organisations.by_code[data["organisation"]]
     submission = services.submit(request.dbsession, rules(request), data, org, today=today(request))
     acknowledge(request, submission)
     req = submission.request
@@ -640,9 +636,7 @@ def officer_entry(request):
         except deform.ValidationFailure as failure:
             request.response.status = 400
             return {"form": failure.render()}
-        org = request.organisations.row(
-            request.dbsession, request.organisations.by_code[data["organisation"]]
-        )
+        org = request.organisations.by_code[data["organisation"]]
         if not request.has_permission(
             Permission.REQUESTS_ENTER, organisation_context(request, org)
         ):
