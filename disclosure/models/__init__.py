@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import zope.sqlalchemy
+import zope.sqlalchemy.datamanager
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
@@ -44,8 +47,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.close()
 
 
+def _sqlite_busy(error: sqlite3.OperationalError) -> bool:
+    # In WAL mode a transaction that has read and then wants to write while another connection
+    # has committed gets SQLITE_BUSY at once (its snapshot is stale; waiting cannot help). The
+    # request is then run again from the start by pyramid_retry, as PostgreSQL's serialization
+    # failures are.
+    code = getattr(error, "sqlite_errorcode", None)  # extended: SQLITE_BUSY_SNAPSHOT is 517
+    return code is not None and code & 0xFF in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+if (sqlite3.OperationalError, _sqlite_busy) not in zope.sqlalchemy.datamanager._retryable_errors:
+    zope.sqlalchemy.datamanager._retryable_errors.append((sqlite3.OperationalError, _sqlite_busy))
+
+
 def _sqlite_begin(connection):  # pragma: no cover - driver hook
-    connection.exec_driver_sql("BEGIN")
+    # A request that may write takes SQLite's one write lock when it begins (waiting up to the
+    # busy timeout for it): begun deferred, it could read, wait for another writer, and then
+    # be refused at once because what it read has changed.
+    immediate = connection.get_execution_options().get("sqlite_immediate")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_engine(url: str, **kwargs) -> Engine:
@@ -67,6 +90,12 @@ def get_session_factory(engine: Engine) -> sessionmaker[Session]:
 def get_tm_session(session_factory, transaction_manager, request=None) -> Session:
     dbsession = session_factory(info={"request": request})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    if (
+        request is not None
+        and request.method not in SAFE_METHODS
+        and dbsession.get_bind().dialect.name == "sqlite"
+    ):
+        dbsession.connection(execution_options={"sqlite_immediate": True})
     return dbsession
 
 

@@ -23,9 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pyramid_retry import mark_error_retryable
 from sqlalchemy import and_, delete, or_
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import DisclosureRequest, IdempotencyKey
@@ -143,12 +142,6 @@ def claim(db: Session, scope: str, key: str, content_hash: str, now: datetime) -
         if found is None:
             raise
         return found
-    except OperationalError as exc:
-        # SQLite: another writer committed since this transaction began reading; a new
-        # attempt of the whole request (pyramid_retry) sees its key.
-        if db.get_bind().dialect.name == "sqlite" and "locked" in str(exc):
-            mark_error_retryable(exc)
-        raise
     return None
 
 

@@ -1,6 +1,7 @@
 """One application per submission: the form's one-time token with post/redirect/get, and the
 API's Idempotency-Key header."""
 
+import sqlite3
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -8,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import webtest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from disclosure import main
 from disclosure.models import DisclosureRequest, IdempotencyKey
@@ -241,3 +243,53 @@ def test_a_double_post_at_the_same_moment_files_one_application(live, civil):
     assert len(codes) == 1
     with factory() as db:
         assert db.scalar(select(func.count()).select_from(DisclosureRequest)) == 1
+
+
+def test_a_submit_on_sqlite_holds_the_write_lock_from_its_start(live, civil):
+    """On SQLite a POST begins with the write lock (BEGIN IMMEDIATE), so what it read cannot
+    change under it before it writes: another writer waits instead."""
+    app, factory = live
+    engine = app.registry["db_engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one writer")
+    refused: list[str] = []
+
+    def another_writer_tries(session, flush_context, instances):
+        if any(isinstance(obj, DisclosureRequest) for obj in session.new) and not refused:
+            other = sqlite3.connect(engine.url.database, timeout=0.05, isolation_level=None)
+            try:
+                other.execute("UPDATE organisations SET name = name WHERE id = 1")
+            except sqlite3.OperationalError as exc:
+                refused.append(str(exc))
+            finally:
+                other.close()
+
+    event.listen(app.registry["dbsession_factory"], "before_flush", another_writer_tries)
+    browser = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+    form = fill(browser.get("/requests/new").forms["deform"], civil)
+    res = form.submit("submit", status=303)
+    assert refused == ["database is locked"]
+    assert browser.get(res.location).html.find(id="access-code").text
+    with factory() as db:
+        assert db.scalar(select(func.count()).select_from(DisclosureRequest)) == 1
+
+
+def test_a_stale_sqlite_snapshot_is_a_retryable_error(tmp_path):
+    """A transaction that read, then meets another writer's commit, is refused at once; the
+    whole request is then run again (pyramid_retry asks zope.sqlalchemy, which asks us)."""
+    from zope.sqlalchemy.datamanager import SessionDataManager
+
+    from disclosure.models import get_engine
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    with engine.connect() as reader, engine.connect() as writer:
+        reader.exec_driver_sql("SELECT x FROM t").all()  # a deferred transaction has read
+        writer.exec_driver_sql("UPDATE t SET x = 2")
+        writer.commit()
+        with pytest.raises(OperationalError) as refused:
+            reader.exec_driver_sql("UPDATE t SET x = 3")
+    assert SessionDataManager.should_retry(None, refused.value)
+    engine.dispose()
