@@ -8,8 +8,10 @@ warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 
 from pyramid.config import Configurator  # noqa: E402
 
+from . import observability  # noqa: E402,F401  (every log record carries its request id)
 from . import settings as settings_module  # noqa: E402
 from .boundary import CookieHeaderLimit  # noqa: E402
+from .proxy import TrustedProxies, parse_trusted  # noqa: E402
 
 
 def main(global_config, **settings):
@@ -19,8 +21,11 @@ def main(global_config, **settings):
     try:
         with config:
             config.include("pyramid_services")
+            config.include(".observability")
+            config.include(".errors")
             config.include(".boundary")
             config.include(".models")
+            config.include(".httpcache")
             config.include(".security")
             config.include(".organisations")
             config.include(".catalogue")
@@ -30,9 +35,11 @@ def main(global_config, **settings):
             config.include(".requests")
             config.include(".letters")
             config.include(".templating")
+            config.include(".health")
             config.include(".routes")
             config.scan(ignore=[".scripts", ".tests"])
-        return CookieHeaderLimit(config.make_wsgi_app())
+        trusted = parse_trusted(settings_module.get(settings, "trusted_proxies"))
+        return TrustedProxies(CookieHeaderLimit(config.make_wsgi_app()), trusted)
     except BaseException:
         # A start-up that stops (a bad setting) leaves no pooled connection behind: the
         # postgresql search engine has already read its index type through the pool.

@@ -161,6 +161,8 @@ def includeme(config):
     )
     config.add_route("apply", "/apply")
     config.add_route("search", "/search")
+    # for operators: database, search, mail outbox and disk, as JSON (disclosure/health)
+    config.add_route("healthz", "/healthz")
     config.add_route("request_new", "/requests/new")
     config.add_route("request_receipt", "/requests/receipt")
     config.add_route("request_status", "/requests/status")

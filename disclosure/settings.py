@@ -23,7 +23,12 @@ DEFAULTS: dict[str, str] = {
     "schemas_dir": str(PROJECT_ROOT / "catalog_schemas"),
     "session_secret": "",
     "cookie_secure": "false",
+    # reverse proxies whose X-Forwarded-* headers are believed (disclosure.proxy); none by default
+    "trusted_proxies": "",
     "page_size": "20",
+    # anonymous public pages kept ready per process (disclosure.httpcache); 0 turns it off
+    "page_cache.entries": "2000",
+    "page_cache.max_bytes": str(2 * 1024 * 1024),
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
     "search.indexer": "thread",
     # the search engine: auto (the engine inside the database: sqlite or postgresql), whoosh,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import colander
 from sqlalchemy import extract, func, select
+from sqlalchemy.orm import selectinload
 
 from ..models import CatalogueItem
 from .forms import ChoiceType
@@ -129,6 +130,10 @@ def browse(request, query: dict, *, with_facets: bool = True) -> BrowseResult:
             base.order_by(CatalogueItem.published_on.desc(), CatalogueItem.id.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
+            # a page's organisations and attachments in one statement each, not one per row
+            .options(
+                selectinload(CatalogueItem.organisation), selectinload(CatalogueItem.attachments)
+            )
         )
     )
     facets = facet_counts(request, conditions, year_expr) if with_facets else {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import weakref
 
 import zope.sqlalchemy
 import zope.sqlalchemy.datamanager
@@ -33,6 +35,8 @@ from .search import OutboxCursor, SearchOutbox  # noqa: F401
 from .users import LoginSession, User  # noqa: F401
 
 configure_mappers()
+
+from ..audit import listeners as _audit_listeners  # noqa: E402,F401  (the history hash chains)
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
@@ -71,12 +75,26 @@ def _sqlite_begin(connection):  # pragma: no cover - driver hook
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _forget_in_forked_children(engine: Engine) -> None:
+    # A server that forks its workers after loading the app (gunicorn under pserve) must not
+    # share pooled connections between processes: each child starts with an empty pool.
+    ref = weakref.ref(engine)
+
+    def forget() -> None:  # pragma: no cover - runs in the forked child
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
+
+
 def get_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
     else:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
+    _forget_in_forked_children(engine)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -108,6 +108,10 @@ class CatalogueItemVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the hash chain of the item's versions (disclosure.audit): the previous version's hash
+    # (NULL for the first) and this version's, filled when the row is written
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     item: Mapped[CatalogueItem] = relationship(back_populates="versions")
     created_by: Mapped[User | None] = relationship()

@@ -21,18 +21,36 @@ import secrets
 from sqlalchemy import String, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .annual_reports import AnnualReport, ScorecardPublication
+from .appeals import CaseAppeal
 from .catalogue import Attachment, CatalogueItem
+from .documents import ReleasedDocument
+from .letters import Letter
 from .meta import Base
 from .organisations import Organisation
+from .report_inputs import ReportInput
+from .requests import CalendarYear, DisclosureRequest, RequestEvent
 
 ORGANISATIONS = "organisations"
 CATALOGUE = "catalogue"
+CASES = "cases"
+REPORTS = "reports"
+CALENDAR = "calendar"
 
 #: model → the generation its changes bump
 TRACKED: dict[type, str] = {
     Organisation: ORGANISATIONS,
     CatalogueItem: CATALOGUE,
     Attachment: CATALOGUE,
+    DisclosureRequest: CASES,
+    RequestEvent: CASES,
+    Letter: CASES,
+    ReleasedDocument: CASES,
+    CaseAppeal: CASES,
+    AnnualReport: REPORTS,
+    ScorecardPublication: REPORTS,
+    ReportInput: REPORTS,
+    CalendarYear: CALENDAR,
 }
 
 _BUMPED = "cache_generations_bumped"  # session.info: names already bumped in this transaction

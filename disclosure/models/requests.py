@@ -171,6 +171,10 @@ class RequestEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     public_text: Mapped[str] = mapped_column(Text, default="")  # what the applicant sees
     visible_to_applicant: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the hash chain of the case's history (disclosure.audit): the previous entry's hash
+    # (NULL for the first) and this entry's, filled when the row is inserted
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     request: Mapped[DisclosureRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

@@ -17,10 +17,11 @@ from sqlalchemy import select
 from .. import settings as s
 from ..boundary import error_response
 from ..clock import now, today
-from ..files.interfaces import IFileStorage
+from ..files.interfaces import FileStoreUnavailable, IFileStorage
 from ..files.responses import file_response
 from ..files.services import store_content
 from ..files.sniff import UploadRejected, check_upload
+from ..files.views import APPLICATION_NOT_FILED
 from ..letters.services import available_letters, letter_inputs
 from ..letters.templates import LETTER_TYPES
 from ..locks import required_lock_version
@@ -106,19 +107,23 @@ def _read_proof(request, upload) -> tuple[bytes, str, str]:
     return data, filename, kind.media_type
 
 
-def _store_proof(request, req, proof: tuple[bytes, str, str]) -> None:
+def _put_proof(request, proof: tuple[bytes, str, str]) -> dict:
+    """Store the proof's bytes before any row of the application is written (a process killed
+    after this leaves at most an unreferenced file, removed by ``disclosure files-gc``).
+    Raises FileStoreUnavailable when the store is full or read-only."""
     data, filename, media_type = proof
     digest, key = store_content(request.find_service(IFileStorage), data)
-    request.dbsession.add(
-        RequestFile(
-            request=req,
-            filename=filename,
-            media_type=media_type,
-            size=len(data),
-            sha256=digest,
-            storage_key=key,
-        )
-    )
+    return {
+        "filename": filename,
+        "media_type": media_type,
+        "size": len(data),
+        "sha256": digest,
+        "storage_key": key,
+    }
+
+
+def _store_proof(request, req, stored: dict) -> None:
+    request.dbsession.add(RequestFile(request=req, **stored))
 
 
 def rerender(form, data: dict) -> str:
@@ -155,6 +160,11 @@ def apply_form(request):
             except UploadRejected as exc:
                 request.response.status = 400
                 return {"form": rerender(form, data), "error": f"身份证明：{exc}"}
+            try:
+                proof = _put_proof(request, proof)
+            except FileStoreUnavailable as exc:  # nothing of the application is written yet
+                request.response.status = exc.status
+                return {"form": rerender(form, data), "error": APPLICATION_NOT_FILED}
         content = {k: v for k, v in data.items() if k not in FORM_NOT_CONTENT}
         try:
             earlier = idempotency.claim(

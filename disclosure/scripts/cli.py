@@ -5,6 +5,9 @@ disclosure load-demo CONFIG
 disclosure create-user CONFIG --organisation CODE --role ROLE EMAIL
 disclosure import-catalogue CONFIG FILE
 disclosure purge-personal-data CONFIG [--older-than-years N] [--today DATE] [--dry-run]
+disclosure backup CONFIG DIR
+disclosure restore CONFIG DIR
+disclosure audit-verify CONFIG
 """
 
 from __future__ import annotations
@@ -362,9 +365,16 @@ def _release_whoosh_cursor(factory) -> None:
 
 
 def cmd_index_check(env: Env, args) -> int:
+    from ..health.checks import probe_search
     from ..search.indexer import check
 
     _, search_index, factory, indexer = _search(env)
+    try:
+        probe_search(search_index)  # a missing or corrupt index says so, not a traceback
+    except Exception as exc:
+        print(f"检索索引无法读取（{search_index.name}）：{type(exc).__name__}: {exc}")
+        print("请运行 disclosure reindex 重建索引（数据库不可用时先恢复数据库）。")
+        return 2
     report = check(factory, search_index)
     # a transactional engine (sqlite) is written with each change: the outbox is no backlog for it
     pending = "—" if getattr(search_index, "transactional", False) else indexer.pending()
@@ -532,6 +542,110 @@ def cmd_purge_personal_data(env: Env, args) -> int:
     return 0
 
 
+def cmd_files_gc(env: Env, args) -> int:
+    """Delete stored files that no database row references and that are older than the grace
+    period (left by requests killed between writing a file and committing)."""
+    from datetime import UTC, datetime
+
+    from pyramid.path import DottedNameResolver
+
+    from ..clock import utcnow
+    from ..files.gc import sweep
+
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else utcnow()
+        if now.tzinfo is not None:
+            now = now.astimezone(UTC).replace(tzinfo=None)
+        grace = timedelta(hours=args.grace_hours)
+        if args.grace_hours < 0:
+            raise ValueError(args.grace_hours)
+    except (ValueError, OverflowError):
+        print("错误：--now 应为 ISO 时间（UTC），--grace-hours 应为不小于 0 的数", file=sys.stderr)
+        return 2
+    backend = DottedNameResolver().maybe_resolve(s.get(env.settings, "files.backend"))
+    storage = backend.from_settings(env.settings)
+    if not hasattr(storage, "remove_if_older"):
+        print(f"错误：文件存储 {backend.__name__} 不支持清理", file=sys.stderr)
+        return 2
+    db = env.session()
+    try:
+        report = sweep(db, storage, now, grace, dry_run=args.dry_run)
+    finally:
+        db.close()
+        env._engine.dispose()
+    verb = "将删除" if args.dry_run else "已删除"
+    for name in report.removed:
+        print(f"{verb} {name}")
+    print(
+        f"{verb} {len(report.removed)} 个无引用的文件（早于 {now - grace:%Y-%m-%d %H:%M} UTC）；"
+        f"有引用 {report.referenced} 个，无引用但在宽限期内 {report.kept_recent} 个"
+    )
+    if args.dry_run:
+        print("试运行（--dry-run）：未作任何修改")
+    return 0
+
+
+def cmd_backup(env: Env, args) -> int:
+    """A consistent backup of the database and the file store (disclosure.backup)."""
+    from ..backup.database import BackupError
+    from ..backup.services import backup
+
+    try:
+        backup(
+            env.database_url,
+            s.get(env.settings, "files_dir"),
+            args.directory,
+            say=lambda line: print(line, flush=True),
+        )
+    except (BackupError, OSError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_restore(env: Env, args) -> int:
+    """Replace the database and the file store with a backup (stop the site first)."""
+    from ..backup.database import BackupError
+    from ..backup.services import restore
+
+    try:
+        restore(
+            env.database_url,
+            s.get(env.settings, "files_dir"),
+            args.directory,
+            say=lambda line: print(line, flush=True),
+        )
+    except (BackupError, OSError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_audit_verify(env: Env, args) -> int:
+    """Walk every hash chain (case histories, catalogue versions); name what was altered."""
+    from ..audit.verify import verify
+
+    factory = get_session_factory(get_engine(env.database_url))
+    with factory() as db:
+        report = verify(db)
+    db.get_bind().dispose()
+    for finding in report.findings:
+        print(finding.message)
+    events, versions = (
+        report.entries.get("request_events", 0),
+        report.entries.get("catalogue_item_versions", 0),
+    )
+    summary = (
+        f"办理记录 {events} 条（{report.chains.get('request_events', 0)} 件申请），"
+        f"目录版本 {versions} 个（{report.chains.get('catalogue_item_versions', 0)} 个条目）"
+    )
+    if report.findings:
+        print(f"发现 {len(report.findings)} 处问题；已检查{summary}")
+        return 1
+    print(f"哈希链完整：已检查{summary}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="disclosure", description="政府信息公开平台命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -606,6 +720,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", help="从此日期往前计算（YYYY-MM-DD，默认今天）")
     p.add_argument("--dry-run", action="store_true", help="只列出将清除的申请，不作任何修改")
     p.set_defaults(func=cmd_purge_personal_data)
+    p = sub.add_parser(
+        "files-gc", help="删除数据库中没有任何记录引用、且早于宽限期的存储文件（中断的提交遗留）"
+    )
+    p.add_argument("config")
+    p.add_argument(
+        "--grace-hours", type=float, default=24.0, help="只删除此前写入的文件（默认 24 小时）"
+    )
+    p.add_argument("--now", help="按此时间计算（ISO 格式，UTC；默认现在）")
+    p.add_argument("--dry-run", action="store_true", help="只列出将删除的文件，不作任何修改")
+    p.set_defaults(func=cmd_files_gc)
+    p = sub.add_parser(
+        "backup", help="在线备份数据库和文件存储到一个新目录（含校验清单 manifest.json）"
+    )
+    p.add_argument("config")
+    p.add_argument("directory", help="备份目录（新建或为空）")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser(
+        "restore", help="校验备份后，用它替换数据库和文件存储的内容（请先停止网站和后台进程）"
+    )
+    p.add_argument("config")
+    p.add_argument("directory", help="disclosure backup 写出的备份目录")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser(
+        "audit-verify", help="校验申请办理记录和目录版本的哈希链，指出被改动或删除的记录"
+    )
+    p.add_argument("config")
+    p.set_defaults(func=cmd_audit_verify)
     return parser
 
 

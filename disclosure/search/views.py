@@ -8,6 +8,7 @@ same parameters. ``document_number`` joins the query tree as a 文号 identifier
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import colander
@@ -17,8 +18,11 @@ from ..boundary import error_response
 from ..catalogue.browse import new_browse_query_schema, parse_query
 from ..catalogue.forms import ChoiceType, DateType
 from ..dates import OUT_OF_RANGE, in_range
+from ..errors import ServiceUnavailable, database_unavailable
 from ..security import Permission
 from .interfaces import ISearchIndex, SearchQuery, SearchResult
+
+log = logging.getLogger(__name__)
 
 MAX_INPUT = 10_000
 MAX_DOCUMENT_NUMBER = 100
@@ -206,12 +210,25 @@ def form_choices(request) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+class SearchUnavailable(ServiceUnavailable):
+    """The engine failed (its index missing or broken, its server down): the search page and
+    API answer 503; the rest of the site does not need the engine."""
+
+    message = "检索服务暂时不可用，请稍后再试。信息公开目录、条目查阅和申请公开不受影响。"
+
+
 def run_search(request, filters: dict | None = None):
     """Validate and search; ``filters``, if given, is filled with the active filters."""
     query, active = _validated(request)
     if filters is not None:
         filters.update(active)
-    result = request.find_service(ISearchIndex).search(query)
+    try:
+        result = request.find_service(ISearchIndex).search(query)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise  # the whole site's 503
+        log.exception("the search engine failed")
+        raise SearchUnavailable() from exc
     return query, result
 
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from disclosure.boundary import BAD_FORM, COOKIE_TOO_LARGE, MAX_COOKIE_BYTES, markers_ok
+from disclosure.boundary import (
+    BAD_FORM,
+    COOKIE_TOO_LARGE,
+    MAX_COOKIE_BYTES,
+    CookieHeaderLimit,
+    markers_ok,
+)
 from disclosure.dates import OUT_OF_RANGE
 from disclosure.models import CatalogueItem, DisclosureRequest, User
 
@@ -133,10 +139,19 @@ def test_marker_rules(items, ok):
 # --- oversized Cookie headers ---------------------------------------------------------------
 
 
+def cookie_limit(app) -> CookieHeaderLimit:
+    """The cookie check among the WSGI layers that ``main`` wraps around the Pyramid app."""
+    layer = app
+    while not isinstance(layer, CookieHeaderLimit):
+        layer = layer.__dict__["app"]
+    return layer
+
+
 @pytest.fixture
 def reached(app, monkeypatch):
     """Records every request that got past the cookie check into the Pyramid application."""
     calls = []
+    app = cookie_limit(app)
     inner = app.app
 
     def spy(environ, start_response):
@@ -191,6 +206,7 @@ def test_only_the_sites_own_cookies_reach_webob(testapp, app, make_user, civil, 
     testapp.login(make_user(civil).email)
     session = testapp.cookies["disclosure_session"]
     seen = []
+    app = cookie_limit(app)
     inner = app.app
 
     def spy(environ, start_response):
