@@ -11,7 +11,7 @@ For each database, one after another:
    ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), made by ``disclosure initdb`` and
    ``disclosure load-demo`` with **production.ini**;
 2. the site started as production starts it: ``pserve production.ini`` (gunicorn through
-   PasteDeploy, ``deploy/gunicorn.conf.py``: 2 × cores + 1 workers unless ``--workers``), the
+   PasteDeploy, ``deploy/gunicorn.conf.py``: cores + 1 workers unless ``--workers``), the
    database and secret from the environment as in production;
 3. every public page and API read (the list below; an item, organisation and guide picked from
    the demo data), each loaded by ``wrk`` (``--threads`` threads, ``--connections``
@@ -185,6 +185,8 @@ def public_pages(base: str) -> list[tuple[str, str]]:
     items = get_json(base + "/api/v1/catalogue")["items"]
     item = items[0]["index_number"]
     org = items[0]["organisation"]
+    city = get_json(base + "/api/v1/organisations")["organisations"][0]["code"]
+    year = int(items[0]["published_on"][:4]) - 1  # the demo's annual reports are for past years
     q = urllib.parse.quote("管理")
     filtered = f"/catalogue?organisation={org}&topic={items[0]['topic']}"
     return [
@@ -195,12 +197,18 @@ def public_pages(base: str) -> list[tuple[str, str]]:
         ("/organisations", "/organisations"),
         ("/organisations/{code}", f"/organisations/{org}"),
         ("/organisations/{code}/guide", f"/organisations/{org}/guide"),
+        (
+            "/organisations/{code}/annual-reports/{year}",
+            f"/organisations/{city}/annual-reports/{year}",
+        ),
         ("/search?q=管理", f"/search?q={q}"),
         ("/statistics", "/statistics"),
         ("/api/v1/organisations", "/api/v1/organisations"),
         ("/api/v1/catalogue", "/api/v1/catalogue"),
         ("/api/v1/catalogue/{index_number}", "/api/v1/catalogue/" + urllib.parse.quote(item)),
         ("/api/v1/search?q=管理", f"/api/v1/search?q={q}"),
+        ("/api/v1/calendar/due-date", "/api/v1/calendar/due-date?received=2026-09-28"),
+        ("/api/v1/calendar/working-days", "/api/v1/calendar/working-days?start=2026-09-28&days=20"),
     ]
 
 
@@ -395,7 +403,7 @@ def main(argv=None) -> int:
             results[kind] = rows
             cores = os.cpu_count()
             title = (
-                f"{kind}: pserve production.ini, {args.workers or 2 * cores + 1} workers, "
+                f"{kind}: pserve production.ini, {args.workers or cores + 1} workers, "
                 f"page cache {args.page_cache}; {args.tool} {args.threads} threads, "
                 f"{args.connections} connections, {args.duration:g} s after {args.warmup:g} s, "
                 f"{cores} cores"

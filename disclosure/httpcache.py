@@ -21,7 +21,9 @@ transaction begins, so a page served from the cache costs no transaction; when t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import sys
 import threading
 from collections import OrderedDict
@@ -29,7 +31,8 @@ from dataclasses import dataclass
 
 from pyramid.interfaces import IRoutesMapper
 from pyramid.response import Response
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import clock
 from . import settings as s
@@ -52,10 +55,13 @@ PUBLIC_ROUTES = frozenset(
         "api_catalogue",
         "api_catalogue_item",
         "api_search",
+        "api_due_date",
+        "api_working_days",
     }
 )
 
 SESSION_COOKIE = "disclosure_session"
+TOKEN_READER = "disclosure.httpcache.token_reader"
 PUBLIC = "public, no-cache"
 PRIVATE = "private, no-cache"
 
@@ -122,21 +128,78 @@ def _not_modified(request, key: str) -> bool:
 GENERATIONS_SQL = "SELECT name, token FROM cache_generations"  # no compiling per request
 
 
+class TokenReader:
+    """Reads the tokens in one round trip.
+
+    SQLite: a connection from the pool (no network, nothing to save). PostgreSQL: a checkout
+    from the pool costs a ping, a BEGIN and a ROLLBACK around the one SELECT, so each process
+    keeps a connection of its own for this, in autocommit, outside the pool, shared by its
+    threads under a lock. A failure discards it (the next request connects again) and is raised
+    as SQLAlchemy's DBAPIError, so the error pages tell a database that is down (503)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.dedicated = engine.dialect.name == "postgresql"
+        self._lock = threading.Lock()
+        self._conn = None
+        self._pid = 0
+        # disposing of the engine (a test's end, a shutdown) closes this connection too
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
+
+    def read(self) -> dict[str, str]:
+        if not self.dedicated:
+            raw = self.engine.raw_connection()  # from the pool, back to it on close
+            try:
+                return self._select(raw)
+            finally:
+                raw.close()
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        with self._lock:
+            try:
+                if self._conn is None or self._pid != os.getpid():  # a forked worker: its own
+                    self._conn = self._connect()
+                    self._pid = os.getpid()
+                return self._select(self._conn)
+            except dbapi_error as exc:
+                self._discard()
+                raise DBAPIError.instance(
+                    GENERATIONS_SQL, None, exc, dbapi_error, connection_invalidated=True
+                ) from exc
+
+    @staticmethod
+    def _select(raw) -> dict[str, str]:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(GENERATIONS_SQL)
+            return dict(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _connect(self):
+        fairy = self.engine.raw_connection()  # made by the engine: its connect events ran
+        dbapi = fairy.dbapi_connection
+        fairy.detach()  # ours now: never returned to the pool
+        dbapi.autocommit = True
+        return dbapi
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and self._pid == os.getpid():
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
 def read_generations(request) -> dict[str, str]:
     """The tokens, read before the request's transaction begins: through the session handed in
-    with the request (``app.dbsession``, as tests do), else on a pooled connection of its own."""
+    with the request (``app.dbsession``, as tests do), else by the process's TokenReader."""
     handed_in = request.environ.get("app.dbsession")
     if handed_in is not None:
         return current(handed_in)
-    raw = request.registry["db_engine"].raw_connection()  # from the pool, back to it on close
-    try:
-        cursor = raw.cursor()
-        cursor.execute(GENERATIONS_SQL)
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        raw.close()  # the pool rolls back whatever the driver began
-    return dict(rows)
+    return request.registry[TOKEN_READER].read()
 
 
 def tween_factory(handler, registry):
@@ -145,6 +208,7 @@ def tween_factory(handler, registry):
         int(s.get(settings, "page_cache.entries")), int(s.get(settings, "page_cache.max_bytes"))
     )
     registry["disclosure.page_cache"] = cache
+    registry[TOKEN_READER] = TokenReader(registry["db_engine"])
 
     def tween(request):
         if request.method not in ("GET", "HEAD") or not _public_route(request):
@@ -172,7 +236,8 @@ def tween_factory(handler, registry):
         if response.status_int != 200 or "Set-Cookie" in response.headers:
             return response
         _validated(response, etag)
-        cache.put(key, Page(response.status, tuple(response.headerlist), response.body))
+        if isinstance(response.app_iter, list):  # a rendered page; a stream stays a stream
+            cache.put(key, Page(response.status, tuple(response.headerlist), response.body))
         return response
 
     return tween

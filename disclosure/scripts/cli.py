@@ -8,6 +8,7 @@ disclosure purge-personal-data CONFIG [--older-than-years N] [--today DATE] [--d
 disclosure backup CONFIG DIR
 disclosure restore CONFIG DIR
 disclosure audit-verify CONFIG
+disclosure files-gc CONFIG [--grace-hours 24] [--now ISO-UTC] [--dry-run]
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ PUBLIC_PAGES = [
     "/api/v1/catalogue",
     "/api/v1/organisations",
     "/api/v1/search?q=" + quote("政务公开"),
+    "/api/v1/calendar/working-days?start=2026-09-28&days=20",
 ]
 
 
