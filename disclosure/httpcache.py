@@ -56,6 +56,11 @@ PUBLIC_ROUTES = frozenset(
         "api_catalogue_item",
         "api_search",
         "api_due_date",
+        "feed_portal",
+        "feed_topic",
+        "feed_organisation",
+        "sitemap",
+        "sitemap_part",
         "api_working_days",
     }
 )

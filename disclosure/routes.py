@@ -159,6 +159,12 @@ def includeme(config):
     config.add_route(
         "annual_report", "/organisations/{code}/annual-reports/{year}", factory=report_year_factory
     )
+    # feeds (Atom, paged with ?page=N) and the sitemap
+    config.add_route("feed_portal", "/feeds/catalogue.atom")
+    config.add_route("feed_topic", "/feeds/topics/{topic}.atom")
+    config.add_route("feed_organisation", "/organisations/{code}/feed.atom")
+    config.add_route("sitemap", "/sitemap.xml")
+    config.add_route("sitemap_part", r"/sitemap-{n:\d+}.xml")
     config.add_route("apply", "/apply")
     config.add_route("search", "/search")
     # for operators: database, search, mail outbox and disk, as JSON (disclosure/health)

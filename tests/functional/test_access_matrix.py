@@ -127,6 +127,28 @@ MATRIX: dict[str, list[Case]] = {
     "organisations": [Case("GET", "/organisations", everyone(200))],
     "organisation": [Case("GET", "/organisations/{township_code}", everyone(200))],
     "guide": [Case("GET", "/organisations/{township_code}/guide", everyone(200))],
+    # feeds and the sitemap: the public view only
+    "feed_portal": [
+        Case(
+            "GET",
+            "/feeds/catalogue.atom",
+            everyone(200),
+            secrets=(DRAFT_TITLE, ON_REQUEST_BODY),
+            sees=(),
+        )
+    ],
+    "feed_organisation": [
+        Case(
+            "GET",
+            "/organisations/{township_code}/feed.atom",
+            everyone(200),
+            secrets=(DRAFT_TITLE, ON_REQUEST_BODY),
+            sees=(),
+        )
+    ],
+    "feed_topic": [Case("GET", "/feeds/topics/general_affairs.atom", everyone(200))],
+    "sitemap": [Case("GET", "/sitemap.xml", everyone(200), secrets=(DRAFT_TITLE,), sees=())],
+    "sitemap_part": [Case("GET", "/sitemap-2.xml", everyone(404))],
     "apply": [Case("GET", "/apply?index_number={on_request_index}", everyone(200))],
     "search": [
         Case(
