@@ -61,6 +61,8 @@ PUBLIC_ROUTES = frozenset(
         "feed_organisation",
         "sitemap",
         "sitemap_part",
+        "export_csv",
+        "export_jsonl",
         "api_working_days",
     }
 )

@@ -149,6 +149,24 @@ MATRIX: dict[str, list[Case]] = {
     "feed_topic": [Case("GET", "/feeds/topics/general_affairs.atom", everyone(200))],
     "sitemap": [Case("GET", "/sitemap.xml", everyone(200), secrets=(DRAFT_TITLE,), sees=())],
     "sitemap_part": [Case("GET", "/sitemap-2.xml", everyone(404))],
+    "export_csv": [
+        Case(
+            "GET",
+            "/catalogue.csv",
+            everyone(200),
+            secrets=(DRAFT_TITLE, ON_REQUEST_BODY),
+            sees=(),
+        )
+    ],
+    "export_jsonl": [
+        Case(
+            "GET",
+            "/catalogue.jsonl",
+            everyone(200),
+            secrets=(DRAFT_TITLE, ON_REQUEST_BODY),
+            sees=(),
+        )
+    ],
     "apply": [Case("GET", "/apply?index_number={on_request_index}", everyone(200))],
     "search": [
         Case(
