@@ -107,7 +107,8 @@ def boundary_tween_factory(handler, registry):
     return boundary_tween
 
 
-SITE_COOKIES = ("disclosure_session",)
+SESSION_COOKIE = "disclosure_session"  # the one cookie the site sets (security.py)
+SITE_COOKIES = (SESSION_COOKIE,)
 
 
 def own_cookies(header: str) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import clock
 from . import settings as s
+from .boundary import SESSION_COOKIE
 from .models.generations import current
 
 #: the pages and API reads anyone may see, the same for every anonymous visitor
@@ -67,7 +68,6 @@ PUBLIC_ROUTES = frozenset(
     }
 )
 
-SESSION_COOKIE = "disclosure_session"
 TOKEN_READER = "disclosure.httpcache.token_reader"
 PUBLIC = "public, no-cache"
 PRIVATE = "private, no-cache"
@@ -128,8 +128,9 @@ def _public_route(request) -> bool:
 
 
 def _not_modified(request, key: str) -> bool:
-    # WebOb's matcher holds the opaque tags, weak or strong (If-None-Match compares weakly)
-    return request.if_none_match is not None and key in request.if_none_match
+    # WebOb's matcher holds the opaque tags, weak or strong (If-None-Match compares weakly);
+    # without the header it matches nothing
+    return key in request.if_none_match
 
 
 GENERATIONS_SQL = "SELECT name, token FROM cache_generations"  # no compiling per request
@@ -232,7 +233,7 @@ def tween_factory(handler, registry):
             return request.invoke_exception_view(sys.exc_info())
         key = page_key(generations, clock.today(request), request.url)
         etag = etag_of(key)
-        if request.headers.get("If-None-Match") and _not_modified(request, key):
+        if _not_modified(request, key):
             return _validated(Response(status=304), etag)
         page = cache.get(key)
         if page is not None:

@@ -30,6 +30,7 @@ from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import SignedCookieSessionFactory
 
 from . import settings as s
+from .boundary import SESSION_COOKIE
 from .models import LoginSession, Organisation, User
 from .models.search import utcnow
 from .models.users import Role
@@ -277,7 +278,7 @@ def includeme(config):
     config.set_session_factory(
         SignedCookieSessionFactory(
             s.get(settings, "session_secret"),
-            cookie_name="disclosure_session",
+            cookie_name=SESSION_COOKIE,
             httponly=True,
             secure=s.as_bool(s.get(settings, "cookie_secure")),
             samesite="Lax",
