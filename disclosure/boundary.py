@@ -140,7 +140,15 @@ class CookieHeaderLimit:
                 # WebOb's parser is quadratic in the header's length: hand it only the cookies
                 # this site sets (a linear split), so a near-limit header costs nothing either.
                 environ["HTTP_COOKIE"] = own_cookies(cookie)
-            return self.app(environ, start_response)
+            original = environ.get("wsgi.input")
+            try:
+                return self.app(environ, start_response)
+            finally:
+                # pyramid_retry makes the body seekable for another attempt: a large body is
+                # copied to a temporary file, which nothing else closes once the request is done
+                copy = environ.get("wsgi.input")
+                if copy is not original and hasattr(copy, "close"):
+                    copy.close()
         log.info("bad request rejected at the boundary: %s", COOKIE_TOO_LARGE)
         if environ.get("PATH_INFO", "").startswith("/api/"):
             body = json.dumps({"error": COOKIE_TOO_LARGE}, ensure_ascii=False).encode("utf-8")
