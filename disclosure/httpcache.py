@@ -38,6 +38,7 @@ from . import clock
 from . import settings as s
 from .boundary import SESSION_COOKIE
 from .models.generations import current
+from .organisations import GENERATIONS_ENVIRON
 
 #: the pages and API reads anyone may see, the same for every anonymous visitor
 PUBLIC_ROUTES = frozenset(
@@ -52,6 +53,7 @@ PUBLIC_ROUTES = frozenset(
         "annual_report_summary",
         "search",
         "statistics",
+        "released",  # items only: a publication is made with its item (catalogue generation)
         "api_organisations",
         "api_catalogue",
         "api_catalogue_item",
@@ -231,6 +233,10 @@ def tween_factory(handler, registry):
         except SQLAlchemyError:
             # the database is unavailable: the error pages answer (503), as they would below
             return request.invoke_exception_view(sys.exc_info())
+        # the request reads the organisation tree (and what else is cached per generation) by
+        # these same tokens: the page is made of the data its name says, and the request reads
+        # them once
+        request.environ[GENERATIONS_ENVIRON] = generations
         key = page_key(generations, clock.today(request), request.url)
         etag = etag_of(key)
         if _not_modified(request, key):

@@ -157,14 +157,18 @@ class TreeCache:
         self._tree: OrganisationTree | None = None
         self._lock = threading.Lock()
 
-    def get(self, dbsession: Session, tokens: dict[str, str] | None = None) -> OrganisationTree:
-        token = (tokens if tokens is not None else current(dbsession)).get(ORGANISATIONS)
+    def get(
+        self, session: Callable[[], Session], tokens: dict[str, str] | None = None
+    ) -> OrganisationTree:
+        """The tree; ``session`` is called only when the tree must be read (a request whose
+        tokens came with it and whose tree is cached opens no session)."""
+        token = (tokens if tokens is not None else current(session())).get(ORGANISATIONS)
         if token is None:  # a database that never recorded a change: nothing to key on
-            return OrganisationTree(load_nodes(dbsession))
+            return OrganisationTree(load_nodes(session()))
         with self._lock:
             if token == self._token and self._tree is not None:
                 return self._tree
-        tree = OrganisationTree(load_nodes(dbsession))
+        tree = OrganisationTree(load_nodes(session()))
         with self._lock:
             self._token, self._tree = token, tree
         return tree

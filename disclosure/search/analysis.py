@@ -518,21 +518,68 @@ def _phrase_grams(phrase: str) -> list[str]:
     return tokens(phrase, "bigram")
 
 
+_SEPARATOR_CHARS = "，。；：、！？,;:!?（）()《》〈〉“”\"'「」『』【】[]"
 #: text between punctuation and white space, which the segmenter never joins across
-_STRETCHES = re.compile(r"[^\s，。；：、！？,;:!?（）()《》〈〉“”\"'「」『』【】\[\]]+").finditer
+_STRETCHES = re.compile(rf"[^\s{re.escape(_SEPARATOR_CHARS)}]+").finditer
 
 
 #: one separator (what ``_STRETCHES`` stops at)
 _SEPARATOR = re.compile(_STRETCHES.__self__.pattern.replace("[^", "[", 1).removesuffix("+"))
+_CJK_RUN = re.compile(f"[{_CJK}]+").fullmatch
+
+
+@cache
+def _unfolded() -> dict[str, str]:
+    """Folded character → every other character that folds to it (``fold`` is one character
+    to one, so a pattern over these finds in the raw text what it finds in the folded text,
+    at the same offsets, without folding the text)."""
+    inverse: dict[str, set[str]] = {}
+    for cp, folded in _fold_table().items():
+        if len(folded) == 1 and chr(cp) != folded:
+            inverse.setdefault(folded, set()).add(chr(cp))
+    return {folded: "".join(sorted(chars)) for folded, chars in inverse.items()}
+
+
+def _raw(char: str) -> str:
+    """A pattern for the characters that fold to ``char`` (itself, unless it folds further)."""
+    chars = (char if fold(char) == char else "") + _unfolded().get(char, "")
+    if not chars:
+        return "(?!)"  # nothing folds to it
+    return f"[{re.escape(chars)}]" if len(chars) > 1 else re.escape(chars)
+
+
+@cache
+def _raw_separators() -> tuple:
+    """(a separator, a stretch) in the raw text: ``_SEPARATOR`` and ``_STRETCHES`` of its
+    folding."""
+    chars = "".join(c + _unfolded().get(c, "") for c in _SEPARATOR_CHARS + " ")
+    body = r"\s" + re.escape(chars)
+    return re.compile(f"[{body}]"), re.compile(f"[^{body}]+")
 
 
 @lru_cache(maxsize=1024)
 def _wanted_pattern(wanted: frozenset[str]):
-    """``finditer`` of the wanted words a stretch can hold (none with a separator in it)."""
+    """``finditer`` over the raw text of the wanted words a stretch can hold (none with a
+    separator in it)."""
     words = sorted((w for w in wanted if w and not _SEPARATOR.search(w)), key=len, reverse=True)
     if not words:
         return None
-    return re.compile("|".join(map(re.escape, words))).finditer
+    return re.compile("|".join("".join(map(_raw, word)) for word in words)).finditer
+
+
+@lru_cache(maxsize=1024)
+def _literal_phrase(grams: tuple[str, ...]):
+    """``finditer`` of a phrase's characters, overlapping, over the raw text, when its bigrams
+    chain into one run of CJK characters (人民 民政 政府 → 人民政府); else None. Such a
+    phrase matches wherever its characters stand together."""
+    if len(grams) < 1 or any(len(g) != 2 for g in grams):
+        return None
+    if any(a[1] != b[0] for a, b in zip(grams, grams[1:], strict=False)):
+        return None
+    literal = grams[0] + "".join(g[1] for g in grams[1:])
+    if not _CJK_RUN(literal):
+        return None
+    return re.compile("(?=" + "".join(map(_raw, literal)) + ")").finditer, len(literal)
 
 
 def highlight_spans(
@@ -548,34 +595,43 @@ def highlight_spans(
     [(3, 7)]
     """
     spans: list[tuple[int, int]] = []
-    folded = fold(text)
     wanted = {w for word in words for w in _query_words(word)}
     if wanted:
-        # Only the stretches between punctuation that hold a wanted word are segmented: the
-        # segmenter cuts at punctuation itself, so each stretch gives the words it gives in
-        # the whole text (a body is segmented in a fraction of the time).
-        # The stretches holding a wanted word, found with one scan of the text: an occurrence
-        # lies in one stretch (the words with a separator in them are in none).
+        # Only the stretches between punctuation that hold a wanted word are folded and
+        # segmented: the segmenter cuts at punctuation itself, so each stretch gives the words
+        # it gives in the whole text (a body is segmented in a fraction of the time).
+        # The stretches holding a wanted word are found with one scan of the raw text (the
+        # pattern matches what folds to the word): an occurrence lies in one stretch (the
+        # words with a separator in them are in none).
         found = _wanted_pattern(frozenset(wanted))
+        separator_re, stretch_re = _raw_separators()
         backwards, done = None, 0
-        for occurrence in found(folded) if found is not None else ():
+        for occurrence in found(text) if found is not None else ():
             at = occurrence.start()
             if at < done:
                 continue  # in the stretch just segmented
             if backwards is None:
-                backwards = folded[::-1]
-            separator = _SEPARATOR.search(backwards, len(folded) - at)  # the last one before
-            offset = len(folded) - separator.start() if separator else 0
-            stretch = _STRETCHES.__self__.match(folded, offset)
+                backwards = text[::-1]
+            separator = separator_re.search(backwards, len(text) - at)  # the last one before
+            offset = len(text) - separator.start() if separator else 0
+            stretch = stretch_re.match(text, offset)
             done = stretch.end()
             spans += [
                 (offset + start, offset + end)
-                for word, start, end in _words(stretch.group(), "index")
+                for word, start, end in _words(fold(stretch.group()), "index")
                 if word in wanted
             ]
-    phrase_grams = [g for g in map(_phrase_grams, phrases) if g]
+    phrase_grams = []
+    for wanted_grams in (g for g in map(_phrase_grams, phrases) if g):
+        # a phrase of CJK characters is first looked for as those characters together (one
+        # scan of the raw text); only a phrase not found that way is matched by its bigrams
+        literal = _literal_phrase(tuple(wanted_grams))
+        found = [(m.start(), m.start() + literal[1]) for m in literal[0](text)] if literal else []
+        spans += found
+        if not found:
+            phrase_grams.append(wanted_grams)
     if phrase_grams:
-        grams, starts, ends = _gram_offsets(folded)
+        grams, starts, ends = _gram_offsets(fold(text))
         # Positions are consecutive across runs (punctuation gives no token), so the list
         # index is the position.
         for wanted_grams in phrase_grams:

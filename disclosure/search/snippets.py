@@ -6,6 +6,13 @@ holds one of its segmented words. Up to ``FRAGMENTS`` fragments of about ``SNIPP
 characters (as Whoosh's ``ContextFragmenter(maxchars=160, surround=40)``), the ones holding the
 most different matches, in text order, joined by "…"; the marks in ``<em class="hl">``,
 everything else escaped. Without a match: "" (the engine shows the start of the summary).
+
+A long body is read in windows of about ``WINDOW`` characters, cut at punctuation or white
+space (where the segmenter cuts too), until the windows read hold as many different marked
+texts as the query has words and phrases, or the body ends. A statute of 30,000 characters is
+then folded and segmented only as far as its first matches, as search engines bound their
+highlighters (Lucene's ``max_analyzed_offset``); a body holding a match always gets a snippet,
+and a quoted phrase is always in it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ SNIPPET_CHARS = 160
 SURROUND = 40
 FRAGMENTS = 2
 FALLBACK_CHARS = 120
+WINDOW = 4000
+#: how far past a window's end to look for a place to cut (a run with no punctuation)
+CUT_SLACK = 400
+_CUTS = frozenset(" \t\r\n，。；：、！？,;:!?（）()《》“”")
 
 
 def marked(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
@@ -33,7 +44,7 @@ def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str]
     """The snippet of ``content`` for these typed words and phrases; "" when none matches."""
     if not content:
         return ""
-    spans = highlight_spans(content, words, phrases)
+    spans = _spans(content, list(words), list(phrases))
     if not spans:
         return ""
     fragments = []  # (different matches, marked characters, start, end, spans)
@@ -63,6 +74,36 @@ def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str]
         out.append(str(escape(content[pos:end])))
         parts.append("".join(out))
     return "…".join(parts)
+
+
+def _spans(content: str, words: list[str], phrases: list[str]) -> list[tuple[int, int]]:
+    """The marked spans of the first windows of ``content`` that together hold every different
+    marked thing (all of them on a short body)."""
+    if len(content) <= WINDOW + CUT_SLACK:
+        return highlight_spans(content, words, phrases)
+    wanted = len(set(words)) + len(set(phrases))
+    spans: list[tuple[int, int]] = []
+    seen: set[str] = set()
+    start = 0
+    while start < len(content):
+        end = _cut(content, start + WINDOW)
+        for s, e in highlight_spans(content[start:end], words, phrases):
+            spans.append((start + s, start + e))
+            seen.add(fold(content[start + s : start + e]))
+        if len(seen) >= wanted:
+            break
+        start = end
+    return spans
+
+
+def _cut(content: str, at: int) -> int:
+    """A place at or just after ``at`` where a window may end (after a separator)."""
+    if at >= len(content) - CUT_SLACK:
+        return len(content)
+    for i in range(at, min(at + CUT_SLACK, len(content))):
+        if content[i] in _CUTS:
+            return i + 1
+    return at
 
 
 def fallback(summary: str | None, content: str | None) -> str:
