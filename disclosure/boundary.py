@@ -31,8 +31,12 @@ MAX_COOKIE_BYTES = 8192
 COOKIE_TOO_LARGE = "请求头 Cookie 过大"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def has_surrogate(value: str) -> bool:
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    """Whether ``value`` holds a lone surrogate (which no database text can hold)."""
+    return _SURROGATE.search(value) is not None
 
 
 def error_response(request, status: int, message: str, fields: dict | None = None):
