@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import func, select
 
 
@@ -24,9 +25,21 @@ def requested_page(request) -> int:
         return 1
 
 
+def past_the_end(page: int, total: int, per_page: int) -> bool:
+    """Whether page ``page`` lies past the last page (page 1 always exists, even empty)."""
+    return page > 1 and (page - 1) * per_page >= total
+
+
+def require_page(page: int, total: int, per_page: int) -> None:
+    """404 for a page past the last one (``?page=999`` of five pages)."""
+    if past_the_end(page, total, per_page):
+        raise HTTPNotFound("没有这一页")
+
+
 def paginate(request, query, *order_by, per_page: int = 20) -> Page:
     page = requested_page(request)
     total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
+    require_page(page, total, per_page)
     rows = list(
         request.dbsession.scalars(
             query.order_by(*order_by).offset((page - 1) * per_page).limit(per_page)

@@ -9,6 +9,7 @@ from pyramid.view import view_config
 from ..boundary import error_response
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
+from ..pagination import require_page
 from ..security import Permission
 from .browse import browse, parse_browse_query
 from .visibility import find_visible, is_visible, preview_fields, public_fields, public_view
@@ -52,6 +53,7 @@ def catalogue(request):
     except colander.Invalid as exc:
         return error_response(request, 400, "查询参数有误", exc.messages_by_field)
     result = browse(request, query)
+    require_page(result.page, result.total, result.per_page)
     selected = request.organisations.by_code.get(query.get("organisation") or "")
     return {"result": result, "query": query, "selected_org": selected}
 

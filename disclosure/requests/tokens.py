@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
 
@@ -19,8 +21,20 @@ def new_tracking_number(year: int) -> str:
     return f"YS{year}-{body[:4]}-{body[4:8]}-{body[8:12]}"
 
 
+#: what people type between the groups of a tracking number (or instead of the dashes)
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―_·.]+")
+_COMPACT = re.compile(r"YS(\d{4})([0-9A-Z]{12})")
+
+
 def normalise_tracking_number(value: str) -> str:
-    return value.strip().upper().replace(" ", "")
+    """The tracking number as stored, however it was typed: any case, full-width characters,
+    with or without the dashes (``ys2026 7k3m qw9p x2ab`` → ``YS2026-7K3M-QW9P-X2AB``)."""
+    text = unicodedata.normalize("NFKC", value).upper()
+    compact = _COMPACT.fullmatch(_SEPARATORS.sub("", text))
+    if compact:
+        year, body = compact.groups()
+        return f"YS{year}-{body[:4]}-{body[4:8]}-{body[8:]}"
+    return text.strip().replace(" ", "")
 
 
 def new_access_code() -> str:

@@ -19,6 +19,7 @@ from ..catalogue.browse import new_browse_query_schema, parse_query
 from ..catalogue.forms import ChoiceType, DateType
 from ..dates import OUT_OF_RANGE, in_range
 from ..errors import ServiceUnavailable, database_unavailable
+from ..pagination import require_page
 from ..security import Permission
 from .interfaces import ISearchIndex, SearchQuery, SearchResult
 
@@ -265,6 +266,7 @@ def search_page(request):
             "errors": exc.messages_by_field,
             "form": params,
         }
+    require_page(query.page, result.total, query.per_page)
     facets = facet_labels(request, result.facets)
     facets["organisation"] = _relevant_orgs(
         request, query, facets.get("organisation", []), result.total

@@ -181,3 +181,10 @@ def test_repealed_item_stays_listed_and_marked(testapp, published, catalogue):
     catalogue.repeal(made["city"], None, "已被新文件替代")
     res = testapp.get(f"/catalogue/{made['city'].index_number}")
     assert "本文件已废止" in res.text and "废止" in res.text
+
+
+@pytest.mark.parametrize("path", ["/catalogue?page=999", "/search?q=%E5%85%AC%E5%BC%80&page=999"])
+def test_a_page_past_the_last_one_is_not_found(testapp, path):
+    res = testapp.get(path, status=404)
+    assert "没有这一页" in res.text or "找不到" in res.text or "不存在" in res.text
+    assert testapp.get(path.replace("page=999", "page=1")).status_int == 200

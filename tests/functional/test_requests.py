@@ -193,6 +193,16 @@ def test_status_lookup_needs_the_access_code_and_reveals_nothing_otherwise(testa
     assert wrong == unknown
 
 
+def test_a_case_is_found_by_its_tracking_number_typed_without_dashes_in_any_case(testapp, person):
+    made = submit(testapp, person).json
+    number = made["tracking_number"]
+    for typed in (number.replace("-", "").lower(), number.lower().replace("-", " ")):
+        found = testapp.get(
+            f"/api/v1/requests/{typed}", headers={"X-Access-Code": made["access_code"].lower()}
+        ).json
+        assert found["tracking_number"] == number
+
+
 def test_status_lookups_are_rate_limited(testapp, person):
     made = submit(testapp, person).json
     statuses = [

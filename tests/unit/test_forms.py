@@ -232,3 +232,28 @@ def test_normalise_replaces_empty_values(schema, node):
     assert out["summary"] == "" and out["audience"] == "" and out["index_number"] == ""
     assert out["topic"] == "general_affairs"
     assert "organisation" not in out
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "YS2026-7K3M-QW9P-X2AB",
+        "ys2026-7k3m-qw9p-x2ab",
+        "YS20267K3MQW9PX2AB",
+        " ys2026 7k3m qw9p x2ab ",
+        "ＹＳ２０２６－７Ｋ３Ｍ－ＱＷ９Ｐ－Ｘ２ＡＢ",
+        "YS2026—7K3M—QW9P—X2AB",
+    ],
+)
+def test_a_tracking_number_is_found_however_it_is_typed(typed):
+    from disclosure.requests.tokens import normalise_tracking_number
+
+    assert normalise_tracking_number(typed) == "YS2026-7K3M-QW9P-X2AB"
+
+
+def test_a_malformed_tracking_number_stays_malformed():
+    from disclosure.requests.tokens import new_tracking_number, normalise_tracking_number
+
+    assert normalise_tracking_number("YS2026-7K3M") == "YS2026-7K3M"
+    issued = new_tracking_number(2026)
+    assert normalise_tracking_number(issued.lower().replace("-", "")) == issued
