@@ -67,6 +67,8 @@ PUBLIC_ROUTES = frozenset(
         "export_csv",
         "export_jsonl",
         "api_working_days",
+        "api_openapi",
+        "api_docs",
     }
 )
 

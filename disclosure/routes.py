@@ -168,6 +168,9 @@ def includeme(config):
     config.add_route("export_csv", "/catalogue.csv")
     config.add_route("export_jsonl", "/catalogue.jsonl")
     config.add_route("sitemap_part", r"/sitemap-{n:\d+}.xml")
+    # OAI-PMH 2.0 for harvesters (disclosure/oai): the public catalogue, a set per organisation
+    config.add_route("oai", "/oai")
+    config.add_route("oai_schema", "/oai/disclosure.xsd")
     config.add_route("apply", "/apply")
     config.add_route("search", "/search")
     # for operators: database, search, mail outbox and disk, as JSON (disclosure/health)
@@ -179,6 +182,8 @@ def includeme(config):
     config.add_route("request_document", "/requests/status/document")
     # statistics with pictures (disclosure/statistics): ?year=&org=&scope=own|tree
     config.add_route("statistics", "/statistics")
+    # information released on request and published proactively (requests/publication_views)
+    config.add_route("released", "/released")
     config.add_route("statistics_csv", "/statistics.csv")
 
     # officer accounts
@@ -250,6 +255,12 @@ def includeme(config):
         "/officer/requests/{request_id}/appeals",
         factory=officer_request_factory,
     )
+    # publishing the released information proactively (Art. 44): before the action route too
+    config.add_route(
+        "officer_request_publication",
+        "/officer/requests/{request_id}/publication",
+        factory=officer_request_factory,
+    )
     config.add_route(
         "officer_request_action",
         "/officer/requests/{request_id}/{action}",
@@ -313,3 +324,6 @@ def includeme(config):
     )
     config.add_route("api_due_date", "/api/v1/calendar/due-date")
     config.add_route("api_working_days", "/api/v1/calendar/working-days")
+    # the API's OpenAPI 3.1 document and its page (disclosure/api)
+    config.add_route("api_openapi", "/api/v1/openapi.json")
+    config.add_route("api_docs", "/api/docs")

@@ -36,11 +36,24 @@ DEFAULTS: dict[str, str] = {
     "search.backend": "auto",
     "requests.profile": "",  # empty: rules by receipt date (profiles' effective_from); a key forces one
     "requests.purge_after_years": "5",  # `disclosure purge-personal-data`: years after closing
+    # Art. 44 suggestions on the officers' dashboard (requests/art44.py): "several" applicants
+    # is at least this many; descriptions ask for the same when their word sets' Jaccard index
+    # reaches this
+    "requests.art44_min_applicants": "2",
+    "requests.art44_similarity": "0.6",
     "mail.host": "localhost",
     "mail.port": "25",
     "mail.default_sender": "noreply@disclosure.local",
     "mail.backend": "smtp",  # smtp; log: log subject and masked recipients, send nothing
     "mail.worker": "thread",  # thread: sender inside the web process; off: `disclosure mail-worker`
+    # OAI-PMH (disclosure.oai): records per page of a list; the repository identifier in
+    # oai:{id}:{索引号} (empty: the host name the request was sent to — set it in production so
+    # identifiers do not depend on the name used); the name and e-mail Identify gives (empty:
+    # "<root organisation>政府信息公开目录" and mail.default_sender)
+    "oai.page_size": "100",
+    "oai.repository_id": "",
+    "oai.repository_name": "",
+    "oai.admin_email": "",
     "letters.font": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # TrueType CJK, embedded  # thread: inside the web process; off: run `disclosure index-worker`
 }
 

@@ -37,7 +37,9 @@ def item_json(request, item, *, full: bool) -> dict:
     return data
 
 
-@view_config(route_name="api_catalogue", renderer="json", permission=Permission.VIEW)
+@view_config(
+    route_name="api_catalogue", request_method="GET", renderer="json", permission=Permission.VIEW
+)
 def api_catalogue(request):
     try:
         query = parse_browse_query(request, request.GET)
@@ -52,7 +54,12 @@ def api_catalogue(request):
     }
 
 
-@view_config(route_name="api_catalogue_item", renderer="json", permission=Permission.VIEW)
+@view_config(
+    route_name="api_catalogue_item",
+    request_method="GET",
+    renderer="json",
+    permission=Permission.VIEW,
+)
 def api_catalogue_item(request):
     item = find_visible(request.dbsession, request.matchdict["index_number"].strip().upper())
     if item is None:

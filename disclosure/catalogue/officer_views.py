@@ -27,6 +27,15 @@ from .forms import item_schema, normalise
 from .services import CatalogueError
 
 PER_PAGE = 20
+#: a harvested item (disclosure.harvest) is the source's: read-only here
+HARVESTED_READ_ONLY = "本条目收割自其他平台，只读；如需修改，请在来源平台修改"
+
+
+def _harvested(request, item):
+    """The refusal for a change to a harvested item, or None for an item of this instance."""
+    if item.harvest_source_id is None:
+        return None
+    return error_response(request, 409, HARVESTED_READ_ONLY)
 
 
 def today(request) -> date:
@@ -140,17 +149,21 @@ def item_detail(request):
     item = request.context.item
     from .views import field_rows
 
+    harvested = item.harvest_source_id is not None
     return {
-        "can_edit": request.has_permission(Permission.CATALOGUE_EDIT),
+        "harvested": harvested,
+        "can_edit": not harvested and request.has_permission(Permission.CATALOGUE_EDIT),
         "item": item,
         "rows": field_rows(request, item),
         "status_labels": STATUS_LABELS,
         "csrf_token": get_csrf_token(request),
         "allowed_extensions": "、".join(ALLOWED_EXTENSIONS),
         "can_publish": item.has_draft
+        and not harvested
         and item.status != ItemStatus.REPEALED
         and request.has_permission(Permission.CATALOGUE_PUBLISH),
-        "can_repeal": item.status in (ItemStatus.PUBLISHED, ItemStatus.REVISED)
+        "can_repeal": not harvested
+        and item.status in (ItemStatus.PUBLISHED, ItemStatus.REVISED)
         and request.has_permission(Permission.CATALOGUE_PUBLISH),
     }
 
@@ -162,6 +175,8 @@ def item_detail(request):
 )
 def item_edit(request):
     item = request.context.item
+    if refused := _harvested(request, item):
+        return refused
     if item.status == ItemStatus.REPEALED:
         return error_response(request, 409, "已废止的条目不能再修改")
     form = item_form(request, item.organisation, buttons=(deform.Button("save", "保存草稿"),))
@@ -204,6 +219,8 @@ def _check_item_lock(request, item) -> None:
 )
 def item_publish(request):
     item = request.context.item
+    if refused := _harvested(request, item):
+        return refused
     try:
         request.catalogue.publish(
             item, request.identity, today(request), lock_version=required_lock_version(request)
@@ -219,6 +236,8 @@ def item_publish(request):
 )
 def item_repeal(request):
     item = request.context.item
+    if refused := _harvested(request, item):
+        return refused
     note = request.POST.get("note", "")[:500]
     try:
         request.catalogue.repeal(
@@ -239,6 +258,8 @@ def item_repeal(request):
 )
 def item_upload(request):
     item = request.context.item
+    if refused := _harvested(request, item):
+        return refused
     try:
         _check_item_lock(request, item)
     except CatalogueError as exc:
@@ -278,6 +299,8 @@ def item_upload(request):
 )
 def item_attachment_delete(request):
     item = request.context.item
+    if refused := _harvested(request, item):
+        return refused
     try:
         _check_item_lock(request, item)
     except CatalogueError as exc:

@@ -34,6 +34,12 @@ STEPS: dict[str, str] = {
     "later_date": "申请理由合理但无法按期答复，确定延迟答复的合理期限",
     # the payment period of a fee notice; the time until payment does not count
     "fee_payment": "缴纳信息处理费的期限，出具收费通知至缴费期间不计入答复期限",
+    # several applicants asked the same agency for the same information that may be disclosed:
+    # the agency may make it proactive (the officer dashboard's suggestion, requests/art44.py)
+    "proactive_on_request": (
+        "多个申请人就相同政府信息向同一行政机关提出公开申请，且该政府信息属于可以公开的，"
+        "行政机关可以纳入主动公开的范围"
+    ),
 }
 # Steps every profile must give an article for; the others may be "" (these rules name none).
 REQUIRED_STEPS = frozenset({"answer", "extension", "correction", "pause"})

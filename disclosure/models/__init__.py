@@ -18,10 +18,13 @@ from .appeals import CaseAppeal  # noqa: F401
 from .catalogue import Attachment, CatalogueItem, CatalogueItemVersion, IndexSerial  # noqa: F401
 from .documents import DocumentDownload, ReleasedDocument  # noqa: F401
 from .generations import CacheGeneration  # noqa: F401  (and the flush listeners)
+from .harvest import HarvestSource  # noqa: F401
 from .letters import Letter, LetterSerial  # noqa: F401
 from .mail import IdempotencyKey, MailOutbox  # noqa: F401
 from .meta import Base  # noqa: F401
+from .oai import OaiTombstone  # noqa: F401  (and the datestamp listener)
 from .organisations import Organisation  # noqa: F401
+from .publications import CasePublication  # noqa: F401
 from .report_inputs import ReportInput  # noqa: F401
 from .requests import (  # noqa: F401
     CalendarYear,

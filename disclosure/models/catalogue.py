@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -21,12 +21,18 @@ from .meta import Base
 from .organisations import Organisation
 from .users import User
 
+if TYPE_CHECKING:
+    from .harvest import HarvestSource
+
 
 class ItemStatus(enum.StrEnum):
     DRAFT = "draft"  # never published; invisible to the public
     PUBLISHED = "published"  # first published version is current
     REVISED = "revised"  # a later version was published over the first
     REPEALED = "repealed"  # withdrawn from force (废止); still listed, marked repealed
+    # taken out of public view after publication (a harvested item deleted at its source,
+    # disclosure.harvest); no longer listed, an OAI-PMH tombstone says so (disclosure.models.oai)
+    WITHDRAWN = "withdrawn"
 
 
 STATUS_LABELS = {
@@ -34,7 +40,13 @@ STATUS_LABELS = {
     ItemStatus.PUBLISHED: "已发布",
     ItemStatus.REVISED: "已修订",
     ItemStatus.REPEALED: "已废止",
+    ItemStatus.WITHDRAWN: "已撤回",
 }
+
+
+def utc_second() -> datetime:
+    """Now, naive UTC, to the second: the granularity of OAI-PMH datestamps."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 class VersionState(enum.StrEnum):
@@ -74,8 +86,22 @@ class CatalogueItem(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
     )
+    # the last public change (publication, revision, repeal, withdrawal, an attachment), UTC to
+    # the second: the item's OAI-PMH datestamp, kept by disclosure.models.oai
+    public_changed_at: Mapped[datetime | None] = mapped_column(
+        DateTime, default=utc_second, index=True
+    )
+    # provenance of an item harvested from another instance (disclosure.harvest); NULL for an
+    # organisation's own items. A harvested item is read-only here.
+    harvest_source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("harvest_sources.id"), index=True
+    )
+    source_identifier: Mapped[str | None] = mapped_column(String(500))  # its OAI identifier there
+    source_url: Mapped[str | None] = mapped_column(String(500))  # its page there
+    harvested_at: Mapped[datetime | None] = mapped_column(DateTime)  # last harvested, UTC
 
     organisation: Mapped[Organisation] = relationship()
+    harvest_source: Mapped[HarvestSource | None] = relationship()
     versions: Mapped[list[CatalogueItemVersion]] = relationship(
         back_populates="item", order_by="CatalogueItemVersion.number"
     )

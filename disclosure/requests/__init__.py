@@ -34,6 +34,9 @@ def includeme(config):
     config.add_request_method(
         lambda request, req: mail_states(request.dbsession, req.id), "mail_status"
     )
+    # Requests that become public (publication.py): the case page's block, the dashboard's
+    # Art. 44 panel, the rule's settings checked
+    config.include(".publication")
 
 
 def _mail_waiting(sender) -> bool:

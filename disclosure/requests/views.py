@@ -436,12 +436,13 @@ def api_submit(request):
         return error_response(request, 413, str(exc))
     except ValueError as exc:
         return error_response(request, 400, str(exc))
+    application = ApplicationSchema(request.organisations.by_code)
     cstruct = {k: v for k, v in body.items() if isinstance(v, str | bool)}
+    # a text field takes a string or null (a boolean was read as empty, or refused in English)
     bad_types = {
         k: "应为字符串"
         for k, v in body.items()
-        if k in ApplicationSchema(request.organisations.by_code)
-        and not isinstance(v, str | bool | type(None))
+        if k in application and k != "consent" and not isinstance(v, str | type(None))
     }
     cstruct["consent"] = (
         "true" if body.get("consent") is True or body.get("consent") == "true" else "false"
@@ -449,7 +450,7 @@ def api_submit(request):
     try:
         if bad_types:
             raise colander.Invalid(None, "")
-        data = ApplicationSchema(request.organisations.by_code).deserialize(cstruct)
+        data = application.deserialize(cstruct)
     except colander.Invalid as exc:
         fields = {**(exc.asdict() if exc.node is not None else {}), **bad_types}
         return error_response(request, 400, "申请内容有误", fields)
@@ -508,7 +509,9 @@ def _iso_date(value: str, name: str) -> tuple[date | None, dict[str, str] | None
         return None, {name: str(exc)}
 
 
-@view_config(route_name="api_due_date", renderer="json", permission=Permission.VIEW)
+@view_config(
+    route_name="api_due_date", request_method="GET", renderer="json", permission=Permission.VIEW
+)
 def api_due_date(request):
     from .deadlines import compute_due
 
@@ -526,7 +529,12 @@ def api_due_date(request):
     return {"due_on": body["due_on"], "provisional": body["provisional"], "trail": body["trail"]}
 
 
-@view_config(route_name="api_working_days", renderer="json", permission=Permission.VIEW)
+@view_config(
+    route_name="api_working_days",
+    request_method="GET",
+    renderer="json",
+    permission=Permission.VIEW,
+)
 def api_working_days(request):
     start, problem = _iso_date(request.GET.get("start", ""), "start")
     problems = dict(problem or {})
@@ -800,6 +808,9 @@ CHANGE_LABELS = {
     # reconsideration and lawsuits (appeals.py)
     "appeal_result": "结果",
     "decided_on": "决定日期",
+    # publishing the released information proactively (publication.py)
+    "index_number": "索引号",
+    "documents": "公开的文件数",
 }
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EVENT_LABELS = {
@@ -809,6 +820,7 @@ EVENT_LABELS = {
     "issue_letter": "出具文书",
     "record_appeal": "登记行政复议、行政诉讼",
     "update_appeal": "更新行政复议、行政诉讼结果",
+    "publish_proactively": "公开为主动公开信息",  # publication.py
 }
 
 

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from .analysis import fold, index_tokens, normalise_document_number, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
+from .parallel import analyse_all
 from .query import ParsedQuery
 from .snippets import fallback, make_snippet, marked
 from .transactional import own_database
@@ -170,6 +171,11 @@ class _Vector:
         return " ".join(
             f"{quote(lexeme)}:{','.join(marks)}" for lexeme, (_, marks) in self.entries.items()
         )
+
+
+def _analysed_part(doc: dict) -> dict:
+    """What :func:`document_vector` reads of a document (sent to an analysis worker)."""
+    return {"title": doc["title"], "content": doc["content"], "keywords": doc.get("keywords")}
 
 
 def document_vector(doc: dict) -> str:
@@ -366,8 +372,10 @@ class PostgresSearchIndex:
 
     @staticmethod
     def rows(documents: Iterable[dict]) -> list[dict]:
+        documents = list(documents)
+        vectors = analyse_all(document_vector, [_analysed_part(doc) for doc in documents])
         rows = []
-        for doc in documents:
+        for doc, vector in zip(documents, vectors, strict=True):
             published = doc["published_on"]
             published = published.date() if isinstance(published, datetime) else published
             row = {c: doc.get(c, "") for c in COLUMNS}
@@ -376,7 +384,7 @@ class PostgresSearchIndex:
                 organisations=doc["organisation"].split(),
                 year=int(doc["year"]),
                 published_on=published or date(1970, 1, 1),
-                tsv=document_vector(doc),
+                tsv=vector,
             )
             for key, value in row.items():
                 if isinstance(value, str):

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from .analysis import index_tokens, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
+from .parallel import analyse_all
 from .query import ParsedQuery
 from .snippets import fallback, make_snippet, marked
 from .transactional import own_database
@@ -121,6 +122,11 @@ _DELETES = (
 
 def _joined(words: Iterable[str]) -> str:
     return " ".join(words)
+
+
+def _analysed_part(doc: dict) -> dict:
+    """What :func:`fts_row` reads of a document (sent to an analysis worker)."""
+    return {k: doc.get(k) for k in ("item_id", "title", "content", "keywords")}
 
 
 def fts_row(doc: dict) -> dict:
@@ -325,7 +331,7 @@ class SQLiteSearchIndex:
             row["facet_key"] = keys[tuple(row[name] for name in FACETS)]
         conn.execute(_INSERT_DOC, rows)
         conn.execute(_INSERT_STORED, rows)
-        conn.execute(_INSERT_FTS, [fts_row(d) for d in documents])
+        conn.execute(_INSERT_FTS, analyse_all(fts_row, [_analysed_part(d) for d in documents]))
         orgs = [
             {"code": code, "item_id": int(d["item_id"])}
             for d in documents

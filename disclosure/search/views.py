@@ -289,7 +289,9 @@ def search_page(request):
     }
 
 
-@view_config(route_name="api_search", renderer="json", permission=Permission.VIEW)
+@view_config(
+    route_name="api_search", request_method="GET", renderer="json", permission=Permission.VIEW
+)
 def api_search(request):
     try:
         query, result = run_search(request)

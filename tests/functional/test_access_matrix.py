@@ -167,6 +167,18 @@ MATRIX: dict[str, list[Case]] = {
             sees=(),
         )
     ],
+    # OAI-PMH for harvesters: the public view only (no draft, no on-request content)
+    "oai": [
+        Case(
+            "GET",
+            "/oai?verb=ListRecords&metadataPrefix=disclosure",
+            everyone(200),
+            secrets=(DRAFT_TITLE, ON_REQUEST_BODY),
+            sees=(),
+        ),
+        Case("GET", "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=x", everyone(200)),
+    ],
+    "oai_schema": [Case("GET", "/oai/disclosure.xsd", everyone(200))],
     "apply": [Case("GET", "/apply?index_number={on_request_index}", everyone(200))],
     "search": [
         Case(
@@ -239,6 +251,16 @@ MATRIX: dict[str, list[Case]] = {
             sees=(),
         ),
         Case("GET", "/statistics.csv?figure=breakdown", everyone(400)),
+    ],
+    # information released on request and published proactively: items only, never a case
+    "released": [
+        Case(
+            "GET",
+            "/released",
+            everyone(200),
+            secrets=CASE_DATA + (DESCRIPTION, "{tracking_number}"),
+            sees=(),
+        )
     ],
     "login": [Case("GET", "/login", everyone(200))],
     "logout": [Case("POST", "/logout", everyone(303))],
@@ -414,6 +436,29 @@ MATRIX: dict[str, list[Case]] = {
             },
             lock="request_lock",
         )
+    ],
+    # publishing the released information proactively: the case's own officers only (the world's
+    # case is not answered yet: nothing to publish, 409 for them)
+    "officer_request_publication": [
+        Case(
+            "GET",
+            "/officer/requests/{request_id}/publication",
+            officers_only(
+                officer=409, sibling=403, org_admin=409, county_admin=403, city_admin=403
+            ),
+            secrets=CASE_DATA + (DESCRIPTION,),
+            sees=(),
+        ),
+        Case(
+            "POST",
+            "/officer/requests/{request_id}/publication",
+            officers_only(
+                officer=409, sibling=403, org_admin=409, county_admin=403, city_admin=403
+            ),
+            params={"title": "矩阵公开标题", "confirm": "true"},
+            secrets=CASE_DATA + (DESCRIPTION,),
+            sees=(),
+        ),
     ],
     "officer_request_action": [
         Case(
@@ -626,6 +671,9 @@ MATRIX: dict[str, list[Case]] = {
     "api_working_days": [
         Case("GET", "/api/v1/calendar/working-days?start=2026-11-20&days=5", everyone(200))
     ],
+    # the API's OpenAPI document and its page: public, and never anybody's data
+    "api_openapi": [Case("GET", "/api/v1/openapi.json", everyone(200), secrets=CASE_DATA, sees=())],
+    "api_docs": [Case("GET", "/api/docs", everyone(200), secrets=CASE_DATA, sees=())],
     # --- static files
     "__static/": [Case("GET", "/static/site.css", everyone(200))],
     "__deform_static/": [Case("GET", "/deform_static/css/form.css", everyone(200))],

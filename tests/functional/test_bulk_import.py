@@ -92,12 +92,13 @@ def _search_engine(engine):
 
 
 def dump(factory) -> dict:
-    """Every row an import writes, without the clock's columns."""
+    """Every row an import writes, without the clock's columns (``public_changed_at``, the
+    OAI-PMH datestamp, is the wall clock's second: two imports may straddle one)."""
     with factory() as db:
         conn = db.connection()
         items = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM catalogue_items"))]
         for item in items:
-            del item["created_at"], item["updated_at"]
+            del item["created_at"], item["updated_at"], item["public_changed_at"]
         versions = [
             dict(r._mapping) for r in conn.execute(text("SELECT * FROM catalogue_item_versions"))
         ]
