@@ -47,6 +47,11 @@ def organisation(request):
     }
 
 
-@view_config(route_name="api_organisations", renderer="json", permission=Permission.VIEW)
+@view_config(
+    route_name="api_organisations",
+    request_method="GET",
+    renderer="json",
+    permission=Permission.VIEW,
+)
 def api_organisations(request):
     return {"organisations": request.organisations.as_json()}
