@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup test lint clean fonts
+.PHONY: run setup test lint clean fonts chromium screenshots
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e '.[testing]'
 	touch $(STAMP)
 
-setup: $(STAMP) fonts
+setup: $(STAMP) fonts chromium
 
 # The letters embed a TrueType CJK font (Debian fonts-wqy-zenhei). Without it they fall back to
 # the built-in STSong-Light, which is not embedded, and the app logs a warning.
@@ -29,6 +29,24 @@ fonts:
 			echo "warning: $(FONT) missing; run 'sudo apt-get install fonts-wqy-zenhei' (letters fall back to STSong-Light)"; \
 		fi; \
 	fi
+
+# The browser journeys (tests/e2e) drive Debian's chromium through Playwright (never
+# `playwright install`). Without it they are skipped, except in CI, where they must run.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium (browser journeys)"; \
+			(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+				|| echo "warning: could not install chromium; the browser journeys will be skipped"; \
+		else \
+			echo "note: $(CHROMIUM) missing; run 'sudo apt-get install chromium' for the browser journeys (tests/e2e)"; \
+		fi; \
+	fi
+
+# docs/screenshots/: the README's pictures, from a served demo site at desktop and phone sizes
+screenshots: $(STAMP) fonts chromium
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
 
 var/demo.loaded: $(STAMP) fonts
 	mkdir -p var
@@ -49,7 +67,7 @@ lint: $(STAMP)
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadscope
 
-test: $(STAMP) fonts lint
+test: $(STAMP) fonts chromium lint
 	mkdir -p var
 	$(PYTEST)
 	$(BIN)/python -m disclosure.scripts.alembic_check sqlite

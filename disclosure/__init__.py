@@ -34,6 +34,7 @@ def main(global_config, **settings):
             config.include(".search")
             config.include(".requests")
             config.include(".letters")
+            config.include(".portal")  # checks catalog_schemas/sections.yaml and proactive/
             config.include(".templating")
             config.include(".health")
             config.include(".routes")

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 
+from pyramid.i18n import get_localizer
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
@@ -39,16 +40,88 @@ def has_surrogate(value: str) -> bool:
     return _SURROGATE.search(value) is not None
 
 
-def error_response(request, status: int, message: str, fields: dict | None = None):
-    """An error page (HTML) or ``{"error": ..., "fields": ...}`` (API) with the given status."""
+# Messages of one field are joined the Chinese way; colander's ``asdict`` joins with "; ".
+MESSAGE_SEPARATOR = "；"
+
+# The Chinese names of the parameters and form fields an error page may report. The page names a
+# field by these (never by its parameter name); the API keeps the parameter names as the keys of
+# ``fields``. A view may pass ``labels`` of its own to ``error_response``.
+FIELD_LABELS = {
+    "q": "检索词",
+    "document_number": "文号",
+    "index_number": "索引号",
+    "organisation": "发布机构",
+    "org": "机构",
+    "code": "机构",
+    "topic": "主题分类",
+    "genre": "体裁分类",
+    "year": "年度",
+    "date_from": "发布日期起",
+    "date_to": "发布日期止",
+    "disclosure_mode": "公开方式",
+    "validity": "有效性",
+    "sort": "排序方式",
+    "page": "页码",
+    "per_page": "每页条数",
+    "scope": "统计范围",
+    "version": "版本",
+    "tracking_number": "追踪号",
+    "access_code": "查询码",
+    "lock_version": "版本号",
+    "file": "文件",
+    "refers_to": "更正的文书",
+    "received": "收到申请日期",
+    "start": "起始日期",
+    "end": "截止日期",
+    "days": "工作日数",
+}
+
+
+def field_messages(exc, request=None) -> dict[str, str]:
+    """``{field name: its messages}`` of a colander ``Invalid``, for people: each field's own
+    messages only (``asdict`` repeats the messages of the mappings above it, such as "申请内容有
+    误"), translated with the request's localizer (colander's stock messages are English),
+    joined with "；". The dotted name of a nested field is its key, as in ``asdict``."""
+    translate = None
+    if request is not None:
+        translate = get_localizer(request).translate
+    errors: dict[str, str] = {}
+    for path in exc.paths():
+        leaf = path[-1]
+        names = [name for name in (e._keyname() for e in path) if name]
+        messages = [m for m in leaf.messages() if m] if leaf.msg else []
+        if not messages:  # a mapping error with no message of its own: its parents' then
+            messages = [m for e in path if e.msg for m in e.messages() if m]
+        texts = []
+        for message in messages:
+            if translate is not None and hasattr(message, "interpolate"):
+                message = translate(message)
+            elif hasattr(message, "interpolate"):
+                message = message.interpolate()
+            texts.append(str(message))
+        errors[".".join(names)] = MESSAGE_SEPARATOR.join(texts)
+    return errors
+
+
+def error_response(
+    request,
+    status: int,
+    message: str,
+    fields: dict | None = None,
+    labels: dict[str, str] | None = None,
+):
+    """An error page (HTML) or ``{"error": ..., "fields": ...}`` (API) with the given status.
+    The page names each field by its Chinese label (``labels``, then ``FIELD_LABELS``)."""
     if request.environ.get("PATH_INFO", "").startswith("/api/"):
         body: dict = {"error": message}
         if fields:
             body["fields"] = fields
         return Response(json_body=body, status=status, charset="utf-8")
+    names = {**FIELD_LABELS, **(labels or {})}
+    problems = [(names.get(name, ""), text) for name, text in (fields or {}).items()]
     response = render_to_response(
         "disclosure:templates/error.jinja2",
-        {"status": status, "message": message, "fields": fields or {}},
+        {"status": status, "message": message, "problems": problems},
         request=request,
     )
     response.status = status

@@ -193,10 +193,12 @@ def failure_response(
 
 @notfound_view_config()
 def not_found(exc, request):
-    message = (
-        exc.detail if isinstance(getattr(exc, "detail", None), str) and exc.detail else "页面不存在"
-    )
-    return error_response(request, 404, message)
+    detail = getattr(exc, "detail", None)
+    # Pyramid's own 404s carry the path, or an English note (debug_notfound, a predicate
+    # mismatch): not messages for the public
+    if not isinstance(detail, str) or detail == request.path_info or detail.isascii():
+        detail = "没有找到该资源" if _is_api(request) else "页面不存在"
+    return error_response(request, 404, detail)
 
 
 @forbidden_view_config()

@@ -49,6 +49,15 @@ PUBLIC_ROUTES = frozenset(
         "organisations",
         "organisation",
         "guide",
+        # the 政府信息公开 column (portal): organisations, catalogue and reports generations; the
+        # profile in force follows the business date, which names the page too
+        "sections",
+        "section",
+        "proactive_kind",
+        "organisation_sections",
+        "organisation_section",
+        "organisation_proactive_kind",
+        "apply_form_pdf",  # the tree (a receiving body printed in) and the date (the rules)
         "annual_report",
         "annual_report_summary",
         "search",

@@ -140,6 +140,24 @@ def includeme(config):
     config.add_route("organisations", "/organisations")
     config.add_route("organisation", "/organisations/{code}", factory=organisation_factory)
     config.add_route("guide", "/organisations/{code}/guide", factory=organisation_factory)
+    # the 政府信息公开 column (disclosure/portal): the portal's, and each organisation's with its
+    # descendants; sections and the kinds of 法定主动公开内容 are data (catalog_schemas)
+    config.add_route("sections", "/sections")
+    config.add_route("proactive_kind", "/sections/proactive/{kind}")
+    config.add_route("section", "/sections/{section}")
+    config.add_route(
+        "organisation_sections", "/organisations/{code}/sections", factory=organisation_factory
+    )
+    config.add_route(
+        "organisation_proactive_kind",
+        "/organisations/{code}/sections/proactive/{kind}",
+        factory=organisation_factory,
+    )
+    config.add_route(
+        "organisation_section",
+        "/organisations/{code}/sections/{section}",
+        factory=organisation_factory,
+    )
     # the annual report (issue 11): the files before the page, whose {year} would take them
     config.add_route(
         "annual_report_pdf",
@@ -172,6 +190,8 @@ def includeme(config):
     config.add_route("oai", "/oai")
     config.add_route("oai_schema", "/oai/disclosure.xsd")
     config.add_route("apply", "/apply")
+    # the application form to print and fill in by hand (requests/printable.py)
+    config.add_route("apply_form_pdf", "/apply/form.pdf")
     config.add_route("search", "/search")
     # for operators: database, search, mail outbox and disk, as JSON (disclosure/health)
     config.add_route("healthz", "/healthz")
@@ -192,6 +212,8 @@ def includeme(config):
 
     # officer area
     config.add_route("officer", "/officer", factory=OfficerRoot)
+    # where an officer lands after logging in: what is waiting (disclosure/overview)
+    config.add_route("officer_overview", "/officer/overview", factory=OfficerRoot)
     config.add_route("officer_item_new", "/officer/items/new", factory=OfficerRoot)
     config.add_route("officer_item", r"/officer/items/{item_id}", factory=officer_item_factory)
     config.add_route(

@@ -75,7 +75,9 @@ def login(request):
                 clear(request.dbsession, _login_keys(request, email)[0][0])
                 headers = start_login_session(request, user, clock.now(request))
                 new_csrf_token(request)
-                return HTTPSeeOther(next_url or request.route_url("officer"), headers=headers)
+                # the landing page: what is waiting (disclosure/overview)
+                landing = request.route_url("officer_overview")
+                return HTTPSeeOther(next_url or landing, headers=headers)
             moment = clock.now(request)
             for key, rule in _login_keys(request, email):
                 record_failure(request.dbsession, key, rule, moment)

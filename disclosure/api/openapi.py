@@ -164,7 +164,7 @@ SERVER_ERROR = obj(
 )
 ERROR_EXAMPLES = {
     400: {"error": "请求包含无效的 UTF-8 编码"},
-    404: {"error": "没有找到该信息 (no such item)"},
+    404: {"error": "没有找到该信息"},
     413: {"error": "请求体过大（最多 1 MB）"},
     422: {"error": "该 Idempotency-Key 已用于内容不同的另一份申请"},
     429: {"error": "查询过于频繁，请 1 分钟后再试"},
@@ -1061,8 +1061,7 @@ def list_documents(request) -> Operation:
             "operationId": "listDocuments",
             "tags": ["依申请公开"],
             "summary": "向申请人提供的政府信息",
-            "description": "工作人员为本申请提供的文件（条例第三十六条第二项、第四十条）。"
-            + LOOKUP_NOTE,
+            "description": "工作人员为本申请提供的文件。" + LOOKUP_NOTE,
             "parameters": [TRACKING_NUMBER, ACCESS_CODE],
             "responses": {
                 **ok(

@@ -63,5 +63,5 @@ def api_catalogue(request):
 def api_catalogue_item(request):
     item = find_visible(request.dbsession, request.matchdict["index_number"].strip().upper())
     if item is None:
-        return error_response(request, 404, "没有找到该信息 (no such item)")
+        return error_response(request, 404, "没有找到该信息")
     return item_json(request, item, full=True)

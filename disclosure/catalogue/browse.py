@@ -11,6 +11,7 @@ import colander
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import selectinload
 
+from ..boundary import field_messages
 from ..models import CatalogueItem
 from .forms import ChoiceType
 from .visibility import visible_items
@@ -86,7 +87,8 @@ def parse_query(schema: colander.SchemaNode, params) -> dict:
         return schema.deserialize(flat)
     except colander.Invalid as exc:
         exc.messages_by_field = {
-            k: ("应为整数" if "is not a number" in v else v) for k, v in exc.asdict().items()
+            k: ("应为整数" if "is not a number" in v else v)
+            for k, v in field_messages(exc).items()  # "；" between messages, not "; "
         }
         raise
 

@@ -18,6 +18,10 @@ ORGANISATION_KINDS = ("city", "department", "county", "township")
 CODE_RE = re.compile(r"^[a-z0-9_]+\Z")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
 ORG_CODE_RE = re.compile(r"^(?:[0-9A-Z]{9}|[0-9A-Z]{18})\Z")
+# an organisation's description and contacts in the seed (optional; postcode and e-mail checked)
+ORG_TEXT_KEYS = ("functions", "address", "office_hours", "phone", "fax", "email", "postcode")
+POSTCODE_RE = re.compile(r"^\d{6}\Z")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 class SchemaError(Exception):
@@ -319,6 +323,13 @@ def load_organisation_seed(path: str | Path, schema: CatalogueSchema) -> dict:
         tree = node.get("category_tree", "generic")
         if tree not in schema.category_trees:
             raise SchemaError(f"{where}.category_tree: 未知目录分类 '{tree}'")
+        for key in ORG_TEXT_KEYS:
+            if node.get(key) is not None and not isinstance(node[key], str):
+                raise SchemaError(f"{where}.{key}: 必须是文本 (must be text; quote it)")
+        if node.get("postcode") and not POSTCODE_RE.match(node["postcode"]):
+            raise SchemaError(f"{where}.postcode: '{node['postcode']}' 应为6位数字")
+        if node.get("email") and not EMAIL_RE.match(node["email"]):
+            raise SchemaError(f"{where}.email: '{node['email']}' 不是有效的电子邮箱")
         for i, child in enumerate(node.get("children") or []):
             check(child, f"{trail}.children[{i}]")
 

@@ -13,7 +13,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..boundary import error_response
+from ..boundary import error_response, field_messages
 from ..catalogue.visibility import public_fields, visible_items
 from ..clock import today
 from ..models import CatalogueItem, CatalogueItemVersion
@@ -88,7 +88,7 @@ def _feed(request, conditions, *, title: str, alternate: str) -> Response:
     try:
         page = _page(request)
     except colander.Invalid as exc:
-        return error_response(request, 400, "订阅参数有误", exc.asdict())
+        return error_response(request, 400, "订阅参数有误", field_messages(exc, request))
     db = request.dbsession
     base = visible_items().where(*conditions)
     total = db.scalar(select(func.count()).select_from(base.subquery()))

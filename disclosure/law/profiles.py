@@ -19,6 +19,9 @@ import yaml
 # The steps of a case that cite an article (``articles:`` in a profile). A letter or a text
 # names one as ``{article_<step>}``.
 STEPS: dict[str, str] = {
+    # the right to apply, and what an application holds (the application pages cite them)
+    "application": "申请获取政府信息",
+    "application_contents": "政府信息公开申请的形式和内容",
     "receipt": "收到申请之日的确定",
     "answer": "答复期限",
     "extension": "延长答复期限",

@@ -16,6 +16,7 @@ from .. import settings as s
 from ..boundary import error_response
 from ..clock import now, today
 from ..files.interfaces import IFileStorage
+from ..files.labels import size_label
 from ..files.responses import file_response
 from ..files.services import store_content
 from ..files.sniff import UploadRejected, check_upload
@@ -28,15 +29,6 @@ from ..security import Permission
 
 # A case that ended without an answer has nothing to deliver.
 NO_DELIVERY = (RequestStatus.WITHDRAWN, RequestStatus.ABANDONED)
-
-
-def size_label(size: int) -> str:
-    """1234567 → 1.2 MB; 2048 → 2.0 KB; 512 → 512 字节."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size} 字节"
 
 
 def release(

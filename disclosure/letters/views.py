@@ -13,6 +13,7 @@ from pyramid_mailer.message import Message
 from ..boundary import error_response
 from ..clock import today
 from ..files.interfaces import IFileStorage
+from ..files.labels import size_label
 from ..files.responses import file_response
 from ..locks import required_lock_version
 from ..mail.outbox import StoredAttachment
@@ -21,7 +22,6 @@ from ..models.mail import MailKind
 from ..requests.access import case_from_api, lookup_case
 from ..requests.mail import queue_mail
 from ..security import Permission
-from .documents import size_label
 from .services import PREVIEW_NUMBER, LetterError, issue, render_pdf
 from .templates import LETTER_TYPES
 

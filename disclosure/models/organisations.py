@@ -26,6 +26,15 @@ class Organisation(Base):
     # Where an applicant asks for reconsideration of this body's decisions; empty: the rule in
     # letters.services.reconsideration_body (the government at the same level since 2024).
     reconsideration_body: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # What the body does (职能) and how to reach it (Art. 20(2): 机关职能、办公地址、办公时间、联系方式),
+    # shown on its public page; from the organisation seed (catalog_schemas/organisations/).
+    functions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    office_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    fax: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Session
 
 from ..models import Organisation
 
+#: the seed's keys for what a body does (职能) and how to reach it, as the model's columns
+CONTACT_KEYS = ("functions", "address", "office_hours", "phone", "fax", "email", "postcode")
+
 
 def load_organisations(db: Session, tree: dict) -> tuple[int, int]:
     """Insert or update every node, matched by code. Returns (created, updated)."""
@@ -23,6 +26,8 @@ def load_organisations(db: Session, tree: dict) -> tuple[int, int]:
             "category_tree": node.get("category_tree", "generic"),
             "guide": (node.get("guide") or "").strip(),
             "reconsideration_body": node.get("reconsideration_body") or "",
+            # what the body does and how to reach it (its public page)
+            **{key: str(node.get(key) or "").strip() for key in CONTACT_KEYS},
         }
         org = existing.get(code)
         if org is None:

@@ -46,6 +46,13 @@ class OrgNode:
     reconsideration_body: str
     position: int
     created_at: datetime | None
+    functions: str
+    address: str
+    office_hours: str
+    phone: str
+    fax: str
+    email: str
+    postcode: str
     #: the parent's node, linked by the tree (as the row's ``parent`` relationship)
     parent: OrgNode | None = field(default=None, compare=False, repr=False)
 

@@ -7,8 +7,13 @@ from sqlalchemy import select
 
 from ..clock import today
 from ..models import AnnualReport
+from ..portal import PORTAL
+from ..portal.services import latest_items
 from ..security import Permission
 from .services import KIND_LABELS
+
+#: how many of its latest public items an organisation's page lists
+LATEST_ITEMS = 10
 
 
 @view_config(
@@ -33,7 +38,8 @@ def guide(request):
 @view_config(route_name="organisation", renderer="organisation.jinja2", permission=Permission.VIEW)
 def organisation(request):
     """The guide page's data, and the organisation's annual reports: every published year and
-    last year's (perhaps still a draft)."""
+    last year's (perhaps still a draft); its latest public items (with its descendants', through
+    the public boundary) and the sections of its 政府信息公开 column (disclosure.portal)."""
     page = guide(request)
     org = page["org"]
     published = request.dbsession.scalars(
@@ -44,6 +50,10 @@ def organisation(request):
         "report_years": sorted({today(request).year - 1, *published}, reverse=True),
         "published_years": set(published),
         "has_summary": org.kind in ("city", "county"),
+        "latest": latest_items(
+            request.dbsession, request.organisations.subtree_ids(org), LATEST_ITEMS
+        ),
+        "column": request.registry[PORTAL].sections,
     }
 
 

@@ -34,9 +34,22 @@ def includeme(config):
     config.add_request_method(
         lambda request, req: mail_states(request.dbsession, req.id), "mail_status"
     )
+    # The rules in force on the business date (pages citing the right to apply, what an
+    # application holds): request.law_today.article("application")
+    config.add_request_method(
+        lambda request: request.registry["request_rules"].profile_for(_today(request)),
+        "law_today",
+        reify=True,
+    )
     # Requests that become public (publication.py): the case page's block, the dashboard's
     # Art. 44 panel, the rule's settings checked
     config.include(".publication")
+
+
+def _today(request):
+    from ..clock import today
+
+    return today(request)
 
 
 def _mail_waiting(sender) -> bool:

@@ -7,6 +7,7 @@ import deform
 
 from .. import settings as s
 from ..security import csrf_node
+from ..templating import FieldGroup
 from .idempotency import new_form_token
 from .intake import (
     APPLICANT_CATEGORIES,
@@ -17,6 +18,57 @@ from .intake import (
     ID_TYPES,
     REQUEST_KINDS,
     ApplicationSchema,
+)
+
+# The applicant's identity: a citizen's, or an organisation's. The page shows the group that fits
+# the chosen 申请人类型 (static/site.js; without the script both show, each with its legend).
+PERSON = FieldGroup("person", "公民的身份信息", when=("applicant_type", "person"))
+ORGANISATION = FieldGroup(
+    "organisation", "法人或者其他组织的信息", when=("applicant_type", "organisation")
+)
+GROUPS = {
+    "id_type": PERSON,
+    "id_number": PERSON,
+    "applicant_category": ORGANISATION,
+    "credit_code": ORGANISATION,
+    "legal_representative": ORGANISATION,
+    "contact_person": ORGANISATION,
+}
+# Required only with another choice (check_application enforces each): marked while it holds.
+REQUIRED_WHEN = {
+    "id_type": ("applicant_type", "person"),
+    "id_number": ("applicant_type", "person"),
+    "applicant_category": ("applicant_type", "organisation"),
+    "credit_code": ("applicant_type", "organisation"),
+    "legal_representative": ("applicant_type", "organisation"),
+    "contact_person": ("applicant_type", "organisation"),
+    "email": ("delivery_channel", "email"),
+    "address": ("delivery_channel", ("post", "express")),
+}
+# The order on the page: who applies (the identity groups together), whom, what, how.
+ORDER = (
+    "applicant_type",
+    "name",
+    "id_type",
+    "id_number",
+    "applicant_category",
+    "credit_code",
+    "legal_representative",
+    "contact_person",
+    "work_unit",
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "organisation",
+    "request_kind",
+    "description",
+    "document_number",
+    "index_number",
+    "delivery_form",
+    "delivery_channel",
+    "proof",
+    "consent",
 )
 
 
@@ -47,11 +99,11 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
             values=list(APPLICANT_TYPES.items()), inline=True
         ),
         "applicant_category": deform.widget.SelectWidget(
-            values=[("", "——"), *APPLICANT_CATEGORIES.items()]
+            values=[("", "请选择"), *APPLICANT_CATEGORIES.items()]
         ),
-        "id_type": deform.widget.SelectWidget(values=[("", "——"), *ID_TYPES.items()]),
+        "id_type": deform.widget.SelectWidget(values=[("", "请选择"), *ID_TYPES.items()]),
         "organisation": deform.widget.SelectWidget(
-            values=[(o.code, "　" * d + o.name) for o, d in orgs.walk()]
+            values=[("", "请选择"), *((o.code, "　" * d + o.name) for o, d in orgs.walk())]
         ),
         "request_kind": deform.widget.RadioChoiceWidget(
             values=list(REQUEST_KINDS.items()), inline=True
@@ -66,11 +118,6 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         "consent": deform.widget.CheckboxWidget(),
     }
     descriptions = {
-        "id_number": "公民填写",
-        "applicant_category": "法人或者其他组织必选；公民不选",
-        "credit_code": "法人或者其他组织填写",
-        "legal_representative": "法人或者其他组织填写",
-        "contact_person": "法人或者其他组织填写",
         "request_kind": "要求更正本机关提供的与您自身相关的不准确的政府信息记录的，请选择更正申请",
         "description": "请写明所需政府信息的名称、文号或者便于查询的其他特征性描述；更正申请请写明"
         "需要更正的记录、不准确之处和应更正的内容，并提供证据",
@@ -81,6 +128,12 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
             node.widget = widgets[node.name]
         if node.name in descriptions:
             node.description = descriptions[node.name]
+        if node.name in GROUPS:
+            node.group = GROUPS[node.name]
+        if node.name in REQUIRED_WHEN:
+            node.required_when = REQUIRED_WHEN[node.name]
+    schema["organisation"].missing_msg = "请选择受理机关"
+    schema["organisation"].default = ""  # "请选择", never a guess
     schema["applicant_type"].default = "person"
     schema["request_kind"].default = "disclosure"
     schema["id_type"].default = "resident_id"
@@ -98,6 +151,11 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
     )
     if officer_entry:
         del schema["consent"]  # the applicant signed the paper form
+    else:
+        schema["consent"].required_mark = True  # check_application refuses an unticked box
+    rank = {name: i for i, name in enumerate(ORDER)}
+    schema.children.sort(key=lambda node: rank.get(node.name, len(ORDER)))
+    if officer_entry:
         schema.add(
             colander.SchemaNode(
                 colander.String(),
@@ -114,11 +172,12 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
                 colander.Date(),
                 name="event_date",
                 title="提交、签收或确认的日期",
-                description="当面提交：提交之日；挂号信：签收之日；平常信函：与申请人确认之日；传真、电子邮件：双方确认之日（第三十一条）",
+                description="当面提交：提交之日；挂号信：签收之日；平常信函：与申请人确认之日；传真、电子邮件：双方确认之日",
                 widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
             )
         )
     else:
         schema.add(submission_token_node(request))
     schema.add(csrf_node(request))
-    return deform.Form(schema, buttons=(deform.Button("submit", "提交申请"),))
+    # no autofocus: the page opens at its top, with the skip link and the heading first
+    return deform.Form(schema, buttons=(deform.Button("submit", "提交申请"),), focus="off")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import colander
 
+from ..boundary import field_messages
 from ..catalogue.forms import clean_text, strip_blank
 from ..catalogue.registry import load_vocabulary
 from ..models import DisclosureRequest, Organisation
@@ -88,9 +89,11 @@ def _choice(name, title, choices: dict[str, str], **kw):
                 node, f"应为以下之一：{'、'.join(f'{k}（{v}）' for k, v in choices.items())}"
             )
 
-    return colander.SchemaNode(
+    node = colander.SchemaNode(
         colander.String(), name=name, title=title, missing_msg="必填", validator=check, **kw
     )
+    node.choices = choices  # code → label, for what shows the field (the printable form)
+    return node
 
 
 class ApplicationSchema(colander.MappingSchema):
@@ -151,7 +154,8 @@ class ApplicationSchema(colander.MappingSchema):
                 self.validator(self, raw)
             except colander.Invalid as cross:
                 known = exc.asdict()
-                for name, msg in cross.asdict().items():
+                # each field's own message ("必填"), not the schema's "申请内容有误" before it
+                for name, msg in field_messages(cross).items():
                     if name not in known and name in self:
                         exc[name] = msg
             raise exc from None

@@ -219,7 +219,7 @@ def problems(
 
 
 def _documents_label(document: ReleasedDocument) -> str:
-    from ..letters.documents import size_label
+    from ..files.labels import size_label
 
     return f"{document.filename}（{size_label(document.size)}）"
 

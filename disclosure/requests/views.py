@@ -15,7 +15,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from .. import settings as s
-from ..boundary import error_response
+from ..boundary import error_response, field_messages
 from ..clock import now, today
 from ..files.interfaces import FileStoreUnavailable, IFileStorage
 from ..files.responses import file_response
@@ -50,6 +50,7 @@ from .intake import (
     receipt_date,
 )
 from .mail import acknowledgement, queue_mail
+from .queues import QUEUES
 from .reminders import reminder_kind
 from .workflow import (
     ABANDON_SUGGESTION,
@@ -452,7 +453,7 @@ def api_submit(request):
             raise colander.Invalid(None, "")
         data = application.deserialize(cstruct)
     except colander.Invalid as exc:
-        fields = {**(exc.asdict() if exc.node is not None else {}), **bad_types}
+        fields = {**(field_messages(exc, request) if exc.node is not None else {}), **bad_types}
         return error_response(request, 400, "申请内容有误", fields)
     if key:
         try:
@@ -568,24 +569,15 @@ def dashboard(request):
     query = _visible_requests(request)
     status = request.GET.get("status", "open")
     now = today(request)
+    calendar = rules(request).calendar(request.dbsession)
     if status == "open":
         query = query.where(DisclosureRequest.status.in_(OPEN_STATUSES))
-    elif status == "overdue":  # a case awaiting a correction has no running period
-        query = query.where(
-            DisclosureRequest.status.in_(OPEN_STATUSES),
-            DisclosureRequest.status != RequestStatus.CORRECTION,
-            DisclosureRequest.due_on < now,
-        )
-    elif status == "correction_overdue":  # correction period over: an officer decides
-        query = query.where(
-            DisclosureRequest.status == RequestStatus.CORRECTION,
-            DisclosureRequest.correction_deadline < now,
-        )
+    elif status in QUEUES:  # due soon, overdue, extension pending, correction (queues.py)
+        query = query.where(QUEUES[status].clause(now, calendar))
     elif status in STATUS_LABELS:
         query = query.where(DisclosureRequest.status == status)
     found = paginate(request, query, DisclosureRequest.due_on, DisclosureRequest.id)
     rows = found.rows
-    calendar = rules(request).calendar(request.dbsession)
     marks = {r.id: (reminder_kind(r, now, calendar) or "") if r.is_open else "" for r in rows}
     return {
         "rows": rows,
@@ -595,6 +587,7 @@ def dashboard(request):
         "pages": found.pages,
         "status": status,
         "status_labels": STATUS_LABELS,
+        "queues": QUEUES,
         "mask": mask,
         "due_note": due_note,
         "can_manage_calendar": request.has_permission(Permission.CALENDAR_MANAGE),

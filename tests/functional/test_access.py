@@ -151,4 +151,4 @@ def test_login_next_url_must_be_local(testapp, make_user, two_orgs):
     form["email"] = user.email
     form["password"] = "correct-horse-battery"
     res = form.submit(status=303)
-    assert res.location == "http://example.com/officer"
+    assert res.location == "http://example.com/officer/overview"  # the landing page

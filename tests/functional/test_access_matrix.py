@@ -127,6 +127,42 @@ MATRIX: dict[str, list[Case]] = {
     "organisations": [Case("GET", "/organisations", everyone(200))],
     "organisation": [Case("GET", "/organisations/{township_code}", everyone(200))],
     "guide": [Case("GET", "/organisations/{township_code}/guide", everyone(200))],
+    # the 政府信息公开 column (portal): public items only, never a draft or a case
+    "sections": [Case("GET", "/sections", everyone(200))],
+    "section": [
+        Case("GET", "/sections/guide", everyone(302)),
+        Case("GET", "/sections/rules", everyone(200), secrets=(DRAFT_TITLE,), sees=()),
+        Case("GET", "/sections/proactive", everyone(200)),
+        Case("GET", "/sections/reports", everyone(200)),
+        Case("GET", "/sections/apply", everyone(200), secrets=CASE_DATA, sees=()),
+        Case("GET", "/sections/unknown", everyone(404)),
+    ],
+    "proactive_kind": [
+        Case("GET", "/sections/proactive/other", everyone(200), secrets=(DRAFT_TITLE,), sees=()),
+        Case("GET", "/sections/proactive/unknown", everyone(404)),
+    ],
+    "organisation_sections": [Case("GET", "/organisations/{county_code}/sections", everyone(200))],
+    "organisation_section": [
+        Case("GET", "/organisations/{township_code}/sections/guide", everyone(302)),
+        Case(
+            "GET",
+            "/organisations/{county_code}/sections/rules",
+            everyone(200),
+            secrets=(DRAFT_TITLE,),
+            sees=(),
+        ),
+        Case("GET", "/organisations/{county_code}/sections/apply", everyone(200)),
+        Case("GET", "/organisations/{county_code}/sections/rules?page=2", everyone(404)),
+    ],
+    "organisation_proactive_kind": [
+        Case(
+            "GET",
+            "/organisations/{county_code}/sections/proactive/rules",
+            everyone(200),
+            secrets=(DRAFT_TITLE,),
+            sees=(),
+        )
+    ],
     # feeds and the sitemap: the public view only
     "feed_portal": [
         Case(
@@ -180,6 +216,10 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "oai_schema": [Case("GET", "/oai/disclosure.xsd", everyone(200))],
     "apply": [Case("GET", "/apply?index_number={on_request_index}", everyone(200))],
+    "apply_form_pdf": [
+        Case("GET", "/apply/form.pdf?organisation={township_code}", everyone(200)),
+        Case("GET", "/apply/form.pdf?applicant_type=robot", everyone(400)),
+    ],
     "search": [
         Case(
             "GET", "/search?q=矩阵", everyone(200), secrets=(ON_REQUEST_BODY, DRAFT_TITLE), sees=()
@@ -265,6 +305,16 @@ MATRIX: dict[str, list[Case]] = {
     "login": [Case("GET", "/login", everyone(200))],
     "logout": [Case("POST", "/logout", everyone(303))],
     # --- the officer area
+    # the landing page: counts and the most urgent cases, never an applicant's data
+    "officer_overview": [
+        Case(
+            "GET",
+            "/officer/overview",
+            officers_only(**ALL_OFFICERS_200),
+            secrets=CASE_DATA + (DRAFT_TITLE,),
+            sees=(),
+        )
+    ],
     "officer": [
         Case(
             "GET",

@@ -120,7 +120,7 @@ def test_browse_counts_filters_and_descendants(testapp, published):
 
 def test_browse_rejects_bad_parameters_with_a_clear_400(testapp, published):
     res = testapp.get("/catalogue", {"page": "abc"}, status=400)
-    assert "page" in res.text and "应为整数" in res.text
+    assert "页码：应为整数" in res.text  # the field's name in Chinese, not the parameter
     res = testapp.get("/api/v1/catalogue", {"per_page": "1000", "topic": "nonsense"}, status=400)
     assert set(res.json["fields"]) == {"per_page", "topic"}
     testapp.get("/api/v1/catalogue", {"organisation": "NOPE"}, status=400)

@@ -279,7 +279,7 @@ def config() -> schemathesis.Config:
                 "deterministic": True,
                 "database": "none",
             },
-            "phases": {"stateful": {"max-steps": 6}},
+            "phases": {"stateful": {"max-steps": 10}},
             "workers": 1,
             "operations": [
                 {

@@ -389,3 +389,46 @@ def test_the_law_loads_as_the_request_rules_outcome_table():
     rules = RequestRules(SCHEMAS)
     assert isinstance(rules.outcomes, Law) and rules.outcomes is rules.law
     assert rules.outcomes.report_row("not_disclosed", "third_party") == "三（三）4"
+
+
+def test_no_template_or_module_outside_the_law_names_an_article():
+    """Articles are data (catalog_schemas/profiles) read through disclosure.law: pages, forms
+    and the API take them from the profile in force, never from their own text (templates, and
+    the string constants of modules; docstrings and comments may name what they describe)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "disclosure"
+    article = re.compile(r"第[一二三四五六七八九十百零]+条")
+    named = []
+    for path in package.rglob("*"):
+        where = path.relative_to(package)
+        if "law" in where.parts or path.suffix not in (".py", ".jinja2", ".pt"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        if path.suffix != ".py":
+            named += [
+                f"{where}:{n}"
+                for n, line in enumerate(source.splitlines(), 1)
+                if article.search(line)
+            ]
+            continue
+        tree = ast.parse(source)
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        named += [
+            f"{where}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and article.search(node.value)
+        ]
+    assert named == []
