@@ -484,3 +484,55 @@ class TestCityAdmin:
         ui.follow(rows.filter(has_text=CIVIL).get_by_role("link", name=CIVIL), "report")
         expect(main_area(ui)).to_contain_text("第1版")
         ui.finish()
+
+
+# -- narrow windows and 200% zoom ---------------------------------------------------------------
+
+#: the public pages, and the application form, with the demo catalogue behind them
+NARROW_PAGES = (
+    "/",
+    "/catalogue",
+    "/search?q=%E5%85%AC%E5%BC%80",
+    "/organisations",
+    "/organisations/016000101",
+    "/sections",
+    "/released",
+    "/requests/new",
+)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "scale"),
+    [(320, 640, 1), (640, 400, 2)],
+    ids=["320px", "zoom-200"],  # a 1280 px window at 200% lays pages out in 640 CSS pixels
+)
+def test_public_pages_fit_a_320px_window_and_200_percent_zoom(browser, site, width, height, scale):
+    site.import_items()
+    context = browser.new_context(
+        base_url=site.base,
+        viewport={"width": width, "height": height},
+        device_scale_factor=scale,
+        locale="zh-CN",
+    )
+    try:
+        page = context.new_page()
+        too_wide = {}
+        first_item = None
+        for path in NARROW_PAGES:
+            assert page.goto(path).status == 200, path
+            over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if over > 0:
+                too_wide[path] = over
+            if path == "/catalogue":
+                # an item's own page: /catalogue/{index_number}
+                first_item = page.locator("main a[href*='/catalogue/0']").first.get_attribute(
+                    "href"
+                )
+        assert first_item
+        page.goto(first_item)
+        over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if over > 0:
+            too_wide[first_item] = over
+    finally:
+        context.close()
+    assert too_wide == {}  # page → how many CSS pixels it scrolls sideways
