@@ -64,14 +64,21 @@ class ProactiveList:
     def check_codes(self, known: Mapping[str, set[str]]) -> None:
         """Every code a kind matches on must be one of ``known[field]`` (the catalogue's)."""
         for i, kind in enumerate(self.kinds):
-            for j, alternative in enumerate(kind.match):
-                for name, codes in alternative.items():
-                    for code in codes:
-                        if code not in known.get(name, set()):
-                            raise ProfileError(
-                                f"{self.source}: kinds[{i}] ({kind.code}).match[{j}].{name}: "
-                                f"'{code}' 不是目录中的代码 (not a code of the catalogue)"
-                            )
+            for j, name, code in unknown_codes(kind.match, known):
+                raise ProfileError(
+                    f"{self.source}: kinds[{i}] ({kind.code}).match[{j}].{name}: "
+                    f"'{code}' 不是目录中的代码 (not a code of the catalogue)"
+                )
+
+
+def unknown_codes(match, known: Mapping[str, set[str]]):
+    """``(alternative, field, code)`` for each code of a ``match`` (alternatives of field →
+    codes) that is not one of ``known[field]``."""
+    for j, alternative in enumerate(match):
+        for name, codes in alternative.items():
+            for code in codes:
+                if code not in known.get(name, set()):
+                    yield j, name, code
 
 
 def _text(data: dict, key: str, where: str, *, required: bool = True) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..catalogue.registry import SchemaError
-from ..law.proactive import parse_match
+from ..law.proactive import parse_match, unknown_codes
 from ..law.profiles import ProfileError
 
 #: what each section shows is code (disclosure/portal/views.py); the file orders and names them
@@ -44,14 +44,11 @@ class Sections:
 
     def check_codes(self, known: Mapping[str, set[str]]) -> None:
         for section in self.sections:
-            for j, alternative in enumerate(section.match):
-                for name, codes in alternative.items():
-                    for code in codes:
-                        if code not in known.get(name, set()):
-                            raise SchemaError(
-                                f"{self.source}: sections.{section.key}.match[{j}].{name}: "
-                                f"'{code}' 不是目录中的代码 (not a code of the catalogue)"
-                            )
+            for j, name, code in unknown_codes(section.match, known):
+                raise SchemaError(
+                    f"{self.source}: sections.{section.key}.match[{j}].{name}: "
+                    f"'{code}' 不是目录中的代码 (not a code of the catalogue)"
+                )
 
 
 def _text(data: dict, key: str, where: str) -> str:

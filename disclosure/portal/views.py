@@ -43,8 +43,7 @@ def _scope(request) -> list[int] | None:
 def proactive_list(request):
     """The kinds of 法定主动公开内容 of the rules in force today (the profile of an application
     received today: effective-dated, or the ``requests.profile`` setting)."""
-    profile = request.registry["request_rules"].profile_for(clock.today(request))
-    return _portal(request).proactive[profile.key]
+    return _portal(request).proactive[request.law_today.key]
 
 
 def _urls(request, org):
@@ -156,7 +155,7 @@ def reports_section(request, found):
 
 def apply_section(request, found):
     today = clock.today(request)
-    profile = request.registry["request_rules"].profile_for(today)
+    profile = request.law_today
     receipt = [(label, receipt_date(code, today)[1]) for code, label in CHANNELS.items()]
     return _render(
         request,

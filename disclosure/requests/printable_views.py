@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
-from .. import clock
 from ..boundary import error_response
 from ..files.responses import file_response
 from ..security import Permission
@@ -31,10 +30,9 @@ def application_form_pdf(request):
         problems["applicant_type"] = "应为 person（公民）或 organisation（法人或者其他组织）"
     if problems:
         return error_response(request, 400, "参数有误", problems, PARAMETER_LABELS)
-    profile = request.registry["request_rules"].profile_for(clock.today(request))
     pdf = build_application_form(
         ApplicationSchema(tree.by_code),
-        profile,
+        request.law_today,
         request.registry["letter_font"],
         receiver=org.name if org is not None else "",
         applicant_type=kind or None,

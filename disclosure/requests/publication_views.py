@@ -113,7 +113,7 @@ def released(request):
         CatalogueItem.id.desc(),
         per_page=PER_PAGE,
     )
-    profile = request.registry["request_rules"].profile_for(today(request))
+    profile = request.law_today
     article = profile.article(STEP)
     return {
         "items": found.rows,

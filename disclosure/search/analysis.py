@@ -557,6 +557,12 @@ def _raw_separators() -> tuple:
     return re.compile(f"[{body}]"), re.compile(f"[^{body}]+")
 
 
+def raw_separator():
+    """A compiled pattern of one separator in raw (unfolded) text: where the segmenter, and
+    so a stretch, stops."""
+    return _raw_separators()[0]
+
+
 @lru_cache(maxsize=1024)
 def _wanted_pattern(wanted: frozenset[str]):
     """``finditer`` over the raw text of the wanted words a stretch can hold (none with a

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from markupsafe import escape
 
-from .analysis import fold, highlight_spans
+from .analysis import fold, highlight_spans, raw_separator
 from .query import ParsedQuery
 
 SNIPPET_CHARS = 160
@@ -31,7 +31,6 @@ FALLBACK_CHARS = 120
 WINDOW = 4000
 #: how far past a window's end to look for a place to cut (a run with no punctuation)
 CUT_SLACK = 400
-_CUTS = frozenset(" \t\r\n，。；：、！？,;:!?（）()《》“”")
 
 
 def marked(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
@@ -100,10 +99,8 @@ def _cut(content: str, at: int) -> int:
     """A place at or just after ``at`` where a window may end (after a separator)."""
     if at >= len(content) - CUT_SLACK:
         return len(content)
-    for i in range(at, min(at + CUT_SLACK, len(content))):
-        if content[i] in _CUTS:
-            return i + 1
-    return at
+    separator = raw_separator().search(content, at, at + CUT_SLACK)
+    return separator.end() if separator else at
 
 
 def fallback(summary: str | None, content: str | None) -> str:
