@@ -35,6 +35,7 @@ def main(global_config, **settings):
             config.include(".requests")
             config.include(".letters")
             config.include(".portal")  # checks catalog_schemas/sections.yaml and proactive/
+            config.include(".i18n")
             config.include(".templating")
             config.include(".health")
             config.include(".routes")

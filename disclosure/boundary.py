@@ -164,8 +164,16 @@ def markers_ok(items) -> bool:
     return depth == 0
 
 
-def _close_body(request) -> None:
-    """WebOb spools large bodies to a temporary file that it never closes itself."""
+def close_request_files(request) -> None:
+    """WebOb spools large bodies, and every uploaded file, to temporary files that it never
+    closes itself: left to the garbage collector, they hold a descriptor each until a cycle
+    collection happens to reach them (and warn then)."""
+    parsed = request.environ.get("webob._parsed_post_vars")
+    if parsed:
+        for value in parsed[0].values():
+            upload = getattr(value, "file", None)
+            if upload is not None and hasattr(upload, "close"):
+                upload.close()
     body = request.environ.get("wsgi.input")
     if body is not None and hasattr(body, "close"):
         body.close()
@@ -173,8 +181,8 @@ def _close_body(request) -> None:
 
 def boundary_tween_factory(handler, registry):
     def boundary_tween(request):
-        if request.method == "POST":
-            request.add_finished_callback(_close_body)
+        if request.method not in ("GET", "HEAD"):
+            request.add_finished_callback(close_request_files)
         problem = check_request(request)
         if problem:
             log.info("bad request rejected at the boundary: %s", problem)
@@ -184,8 +192,9 @@ def boundary_tween_factory(handler, registry):
     return boundary_tween
 
 
-SESSION_COOKIE = "disclosure_session"  # the one cookie the site sets (security.py)
-SITE_COOKIES = (SESSION_COOKIE,)
+SESSION_COOKIE = "disclosure_session"  # the session (security.py)
+LANGUAGE_COOKIE = "disclosure_lang"  # the language switch (disclosure.i18n)
+SITE_COOKIES = (SESSION_COOKIE, LANGUAGE_COOKIE)
 
 
 def own_cookies(header: str) -> str:

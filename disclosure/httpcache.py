@@ -1,7 +1,8 @@
 """Public pages validated by the cache generations, and kept ready between their changes.
 
 A public page (a route in :data:`PUBLIC_ROUTES`) asked for anonymously depends only on the
-request (scheme, host, path and query), the business date and the data, and every change to
+request (scheme, host, path and query, and the interface language), the business date
+and the data, and every change to
 that data gives a cache generation a new token in the same transaction
 (:mod:`disclosure.models.generations`). So the tokens, the date and the request name the page:
 
@@ -122,10 +123,11 @@ class PageCache:
         return len(self._pages)
 
 
-def page_key(generations: dict[str, str], today, url: str) -> str:
-    """The name of an anonymous page: the data's tokens, the business date, the full URL."""
+def page_key(generations: dict[str, str], today, url: str, language: str) -> str:
+    """The name of an anonymous page: the data's tokens, the business date, the full URL, the
+    interface language."""
     parts = [f"{name}={token}" for name, token in sorted(generations.items())]
-    parts += [today.isoformat(), url]
+    parts += [today.isoformat(), url, language]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -248,7 +250,7 @@ def tween_factory(handler, registry):
         # these same tokens: the page is made of the data its name says, and the request reads
         # them once
         request.environ[GENERATIONS_ENVIRON] = generations
-        key = page_key(generations, clock.today(request), request.url)
+        key = page_key(generations, clock.today(request), request.url, request.locale_name)
         etag = etag_of(key)
         if _not_modified(request, key):
             return _validated(Response(status=304), etag)
@@ -271,7 +273,8 @@ def tween_factory(handler, registry):
 def _validated(response: Response, etag: str) -> Response:
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = PUBLIC
-    response.vary = tuple(sorted({*(response.vary or ()), "Cookie"}))
+    # the language comes from a cookie or Accept-Language (disclosure.i18n)
+    response.vary = tuple(sorted({*(response.vary or ()), "Accept-Language", "Cookie"}))
     return response
 
 

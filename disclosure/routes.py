@@ -130,6 +130,7 @@ def report_year_factory(request) -> OrganisationContext:
 def includeme(config):
     # public pages
     config.add_route("home", "/")
+    config.add_route("language", "/language")  # the language switch (disclosure.i18n)
     config.add_route("catalogue", "/catalogue")
     config.add_route("item", "/catalogue/" + INDEX_NUMBER, factory=public_item_factory)
     config.add_route(

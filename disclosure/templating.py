@@ -22,6 +22,7 @@ from dataclasses import field as dc_field
 import colander
 import deform
 from deform.template import ZPTRendererFactory
+from jinja2 import pass_context
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
 from pyramid.i18n import get_localizer
@@ -31,6 +32,7 @@ from pyramid.threadlocal import get_current_request
 from .boundary import MESSAGE_SEPARATOR
 from .dates import zh_date
 from .files.labels import file_label, media_type_label, size_label
+from .i18n import HTML_LANG, LANGUAGES, translate
 
 DEFORM_SEARCH_PATH = ("disclosure:templates/deform/", "deform:templates/")
 CHOICE_GROUPS = ("radio_choice", "checkbox_choice")  # widgets rendered as a fieldset
@@ -199,6 +201,12 @@ def _template_globals(event):
     request = event.get("request")
     if request is not None:
         event["get_csrf_token"] = lambda: get_csrf_token(request)
+        event["html_lang"] = HTML_LANG.get(request.locale_name, "zh-CN")
+        event["other_languages"] = [
+            (code, name, HTML_LANG[code])
+            for code, name in LANGUAGES.items()
+            if code != request.locale_name
+        ]
 
 
 def _add_filters(config) -> None:
@@ -206,9 +214,13 @@ def _add_filters(config) -> None:
     env.filters["filesize"] = size_label  # 62031 → "60.6 KB"
     env.filters["media_type_label"] = media_type_label  # "application/pdf" → "PDF 文件"
     env.filters["file_label"] = lambda f: file_label(f.media_type, f.size)  # "PDF 文件，60.6 KB"
+    # a marked message (disclosure.i18n._) in the reader's language; other values as they are
+    env.filters["t"] = pass_context(lambda context, value: translate(context["request"], value))
 
 
 def includeme(config):
+    # {{ _("…", name=value) }}: the message is looked up first, then filled in and escaped
+    config.registry.settings.setdefault("jinja2.newstyle", "true")
     config.add_subscriber(_template_globals, BeforeRender)
     config.add_renderer("json", JSON(ensure_ascii=False))
     config.include("pyramid_jinja2")

@@ -103,6 +103,9 @@ ALL_OFFICERS_200 = dict.fromkeys(OFFICERS, 200)
 MATRIX: dict[str, list[Case]] = {
     # --- the public site: the same for everyone, and never the protected data
     "home": [Case("GET", "/", everyone(200), secrets=(DRAFT_TITLE,), sees=())],
+    "language": [
+        Case("GET", "/language", everyone(303), params={"to": "en", "next": "/catalogue"})
+    ],
     "catalogue": [Case("GET", "/catalogue", everyone(200), secrets=(DRAFT_TITLE,), sees=())],
     "item": [
         Case("GET", "/catalogue/{public_index}", everyone(200)),
