@@ -191,19 +191,26 @@ def failure_response(
     return response
 
 
+def safe_path(request) -> str:
+    """The request's path for a log line or a comparison: never raises, even for bytes that
+    are not UTF-8 (``request.path_info`` would raise UnicodeDecodeError)."""
+    raw = request.environ.get("PATH_INFO", "")
+    return raw.encode("latin-1", "replace").decode("utf-8", "backslashreplace")
+
+
 @notfound_view_config()
 def not_found(exc, request):
     detail = getattr(exc, "detail", None)
     # Pyramid's own 404s carry the path, or an English note (debug_notfound, a predicate
     # mismatch): not messages for the public
-    if not isinstance(detail, str) or detail == request.path_info or detail.isascii():
+    if not isinstance(detail, str) or detail == safe_path(request) or detail.isascii():
         detail = "没有找到该资源" if _is_api(request) else "页面不存在"
     return error_response(request, 404, detail)
 
 
 @forbidden_view_config()
 def forbidden(exc, request):
-    if request.identity is None and not request.path_info.startswith("/api/"):
+    if request.identity is None and not _is_api(request):
         return HTTPSeeOther(request.route_url("login", _query={"next": request.path_qs}))
     return error_response(request, 403, "您没有权限访问此页面")
 
@@ -218,7 +225,7 @@ def service_unavailable(exc, request):
     # The rest of the site works: the site's own page, with its navigation.
     with observability.bound(request.request_id):
         log.error(
-            "service unavailable on %s %s: %s", request.method, request.path_info, exc.message
+            "service unavailable on %s %s: %s", request.method, safe_path(request), exc.message
         )
     return failure_response(
         request, 503, "服务暂时不可用", exc.message, retry_after=exc.retry_after
@@ -243,7 +250,7 @@ def server_error(exc, request):
                 level,
                 "database unavailable on %s %s: %s: %s",
                 request.method,
-                request.path_info,
+                safe_path(request),
                 type(exc).__name__,
                 getattr(exc, "orig", None) or exc,
             )
@@ -256,7 +263,11 @@ def server_error(exc, request):
                 retry_after=RETRY_AFTER,
                 site_page=False,
             )
-        log.exception("unhandled error on %s %s", request.method, request.path_info)
+        if isinstance(exc, UnicodeDecodeError):
+            # bytes from the request that are not UTF-8 (a path, a header): the user's input
+            log.info("undecodable request on %s %s", request.method, safe_path(request))
+            return error_response(request, 400, "请求包含无效的 UTF-8 编码")
+        log.exception("unhandled error on %s %s", request.method, safe_path(request))
     return failure_response(request, 500, "服务器错误", SERVER_ERROR)
 
 

@@ -196,6 +196,15 @@ class AccessibleRenderer(ZPTRendererFactory):
         return super().__call__(template_name, **kw)
 
 
+def here(request) -> str:
+    """The request's path and query, for a link back to this page (the language switch): the
+    home page when the path is not UTF-8 (an error page for such a path still renders)."""
+    try:
+        return request.path_qs
+    except UnicodeDecodeError:
+        return "/"
+
+
 def _template_globals(event):
     event["zh_date"] = zh_date
     request = event.get("request")
@@ -207,6 +216,7 @@ def _template_globals(event):
             for code, name in LANGUAGES.items()
             if code != request.locale_name
         ]
+        event["here"] = here(request)
 
 
 def _add_filters(config) -> None:

@@ -28,6 +28,31 @@ def test_invalid_utf8_is_400(testapp, url):
     assert "UTF-8" in res.text or "无效" in res.text
 
 
+@pytest.mark.parametrize("path", ["/catalogue/%ff", "/api/v1/catalogue/%ff"])
+def test_an_undecodable_request_reaching_the_exception_view_is_400(app, path):
+    """Whatever part of a request fails to decode (the boundary catches the usual ones), the
+    exception view answers 400 with the site's message; its log line never decodes the path."""
+    from pyramid.request import Request, apply_request_extensions
+    from pyramid.threadlocal import manager
+
+    from disclosure.errors import server_error
+
+    request = Request.blank(path)
+    request.registry = app.registry
+    apply_request_extensions(request)
+    manager.push({"request": request, "registry": app.registry})  # as the router does
+    try:
+        request.path_info  # noqa: B018
+    except UnicodeDecodeError as exc:
+        response = server_error(exc, request)
+    else:
+        pytest.fail("the path should not decode")
+    finally:
+        manager.pop()
+    assert response.status_int == 400
+    assert "UTF-8" in response.text
+
+
 def test_unknown_charset_is_400(testapp, officer):
     res = testapp.post(
         "/officer/items/new",
