@@ -50,7 +50,7 @@ chromium:
 LOCALES := disclosure/locale
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --project disclosure \
-		--add-comments=TRANSLATORS: --no-wrap -o $(LOCALES)/disclosure.pot disclosure
+		--add-comments=TRANSLATORS: --no-wrap -o $(LOCALES)/disclosure.pot disclosure catalog_schemas
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -D disclosure -d $(LOCALES) -i $(LOCALES)/disclosure.pot \
 		--no-wrap --no-fuzzy-matching --ignore-obsolete

@@ -9,11 +9,30 @@ from __future__ import annotations
 
 from datetime import date
 
+from .i18n import ENGLISH, _
+
 MIN_DATE = date(1990, 1, 1)
 MAX_DATE = date(2100, 12, 31)
 
-INVALID_FORMAT = "日期格式无效，应为 YYYY-MM-DD"
-OUT_OF_RANGE = f"日期应在 {MIN_DATE.isoformat()} 至 {MAX_DATE.isoformat()} 之间"
+# Marked messages with nothing to fill in, so that ``str()`` of them (``str(exc)`` of a
+# DateInputError) still reads as the Chinese; the reader's language: ``request.translate``.
+INVALID_FORMAT = _("日期格式无效，应为 YYYY-MM-DD")
+OUT_OF_RANGE = _("日期应在 1990-01-01 至 2100-12-31 之间")  # MIN_DATE, MAX_DATE
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class DateInputError(ValueError):
@@ -39,4 +58,24 @@ def zh_date(value: date | None) -> str:
     """A date as Chinese documents write it: 2027年1月31日 (no leading zeros); "" for None."""
     if value is None:
         return ""
-    return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.year}年{value.month}月{value.day}日"  # i18n: the Chinese form of a date
+
+
+def en_date(value: date | None) -> str:
+    """A date as English prose writes it: 31 January 2027; "" for None."""
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def local_date(value: date | None, language: str | None) -> str:
+    """A date in ``language`` (a locale name, ``request.locale_name``): :func:`en_date` in
+    English, :func:`zh_date` otherwise (Chinese, byte for byte)."""
+    return en_date(value) if language == ENGLISH else zh_date(value)
+
+
+def month_day(value: date, language: str | None) -> str:
+    """The day of a date without its year: 1月31日, or 31 January in English."""
+    if language == ENGLISH:
+        return f"{value.day} {MONTHS[value.month - 1]}"
+    return f"{value.month}月{value.day}日"  # i18n: the Chinese form of a date

@@ -1,11 +1,12 @@
-"""Error pages in Chinese (HTML) or JSON under /api/: never a bare traceback.
+"""Error pages (HTML) or JSON under /api/, in the request's language: never a bare traceback.
 
 A database that cannot be reached (down, restarting, its file unreachable, or still locked after
 pyramid_retry's attempts) gives every page and API a 503 with ``Retry-After``, not a 500; the
 engine reconnects by itself once the database is back (``pool_pre_ping`` on PostgreSQL, a new
 connection on SQLite). A backend that fails (the search engine) raises ``ServiceUnavailable``:
 a 503 for that feature only. The 500 and 503 pages show the request id ("错误编号") that the log
-lines of the request carry.
+lines of the request carry. Translating needs only the request (its language cookie or
+``Accept-Language``), never the database.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from pyramid_retry import IRetryableError, is_last_attempt, mark_error_retryable
 from sqlalchemy import exc as sa_exc
 
 from . import observability
-from .boundary import error_response
+from .boundary import error_response, translated
+from .i18n import HTML_LANG, _, chinese
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = 30  # seconds: what a 503 asks clients to wait
-DATABASE_UNAVAILABLE = "数据库暂时无法访问，请稍后再试。"
-SERVER_ERROR = "服务器内部错误，请稍后再试。"
+DATABASE_UNAVAILABLE = _("数据库暂时无法访问，请稍后再试。")
+SERVER_ERROR = _("服务器内部错误，请稍后再试。")
 
 # SQLite result codes (the low byte of the extended code) that mean "not now" rather than "wrong":
 # the file cannot be opened or read, the disk is full, or another connection holds the lock.
@@ -62,7 +64,7 @@ class ServiceUnavailable(Exception):
     """A part of the site cannot answer now (its backend is down or broken): a 503 with
     ``Retry-After`` and this message, for the requests that need that part only."""
 
-    message = "服务暂时不可用，请稍后再试。"
+    message = _("服务暂时不可用，请稍后再试。")
     retry_after = RETRY_AFTER
 
 
@@ -139,22 +141,36 @@ def _headers(request, retry_after: int | None) -> dict[str, str]:
 
 
 def plain_page(request, status: int, title: str, message: str) -> Response:
-    """A page that needs nothing but the request (no template reading the database)."""
+    """A page that needs nothing but the request (no template reading the database), in the
+    request's language (``title`` and ``message`` may be marked messages)."""
     request_id = request.request_id
+    language = request.locale_name
+    title, message = translated(request, title), translated(request, message)
     try:
         home = request.route_url("home")
         css = request.static_url("disclosure:static/site.css")
     except Exception:  # no routes (a bare configuration)
         home, css = "/", ""
     stylesheet = f'<link rel="stylesheet" href="{escape(css)}">' if css else ""
+    page_title = translated(
+        request,
+        _("${title}（${status}） - 政府信息公开平台", mapping={"title": title, "status": status}),
+    )
+    # the id in <code>, the message around it escaped
+    reference = str(
+        escape(translated(request, _("错误编号：${id}（联系我们时请提供）", mapping={"id": "\0"})))
+    )
+    reference = reference.replace("\0", f"<code>{escape(request_id)}</code>")
+    back = translated(request, _("返回首页"))
     body = (
-        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{HTML_LANG.get(language, language)}"><head>'
+        '<meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}（{status}） - 政府信息公开平台</title>{stylesheet}</head>"
+        f"<title>{escape(page_title)}</title>{stylesheet}</head>"
         f'<body><main class="wrap"><h1>{escape(title)}</h1>'
         f'<p class="error">{escape(message)}</p>'
-        f"<p>错误编号：<code>{escape(request_id)}</code>（联系我们时请提供）</p>"
-        f'<p><a href="{escape(home)}">返回首页</a></p></main></body></html>\n'
+        f"<p>{reference}</p>"
+        f'<p><a href="{escape(home)}">{escape(back)}</a></p></main></body></html>\n'
     )
     return Response(
         body=body.encode("utf-8"), status=status, content_type="text/html", charset="utf-8"
@@ -176,13 +192,20 @@ def failure_response(
     request_id = request.request_id
     if _is_api(request):
         response = Response(
-            json_body={"error": message, "request_id": request_id}, status=status, charset="utf-8"
+            json_body={"error": translated(request, message), "request_id": request_id},
+            status=status,
+            charset="utf-8",
         )
     else:
         response = None
         if site_page:
             try:
-                response = error_response(request, status, f"{message}（错误编号：{request_id}）")
+                text = translated(request, message)
+                response = error_response(
+                    request,
+                    status,
+                    _("${message}（错误编号：${id}）", mapping={"message": text, "id": request_id}),
+                )
             except Exception:
                 log.warning("the error page failed; the plain page instead", exc_info=True)
         if response is None:
@@ -204,7 +227,7 @@ def not_found(exc, request):
     # Pyramid's own 404s carry the path, or an English note (debug_notfound, a predicate
     # mismatch): not messages for the public
     if not isinstance(detail, str) or detail == safe_path(request) or detail.isascii():
-        detail = "没有找到该资源" if _is_api(request) else "页面不存在"
+        detail = _("没有找到该资源") if _is_api(request) else _("页面不存在")
     return error_response(request, 404, detail)
 
 
@@ -212,12 +235,12 @@ def not_found(exc, request):
 def forbidden(exc, request):
     if request.identity is None and not _is_api(request):
         return HTTPSeeOther(request.route_url("login", _query={"next": request.path_qs}))
-    return error_response(request, 403, "您没有权限访问此页面")
+    return error_response(request, 403, _("您没有权限访问此页面"))
 
 
 @exception_view_config(BadCSRFToken)
 def bad_csrf(exc, request):
-    return error_response(request, 400, "表单已过期或来源无效，请刷新页面后重试")
+    return error_response(request, 400, _("表单已过期或来源无效，请刷新页面后重试"))
 
 
 @exception_view_config(ServiceUnavailable)
@@ -225,10 +248,13 @@ def service_unavailable(exc, request):
     # The rest of the site works: the site's own page, with its navigation.
     with observability.bound(request.request_id):
         log.error(
-            "service unavailable on %s %s: %s", request.method, safe_path(request), exc.message
+            "service unavailable on %s %s: %s",
+            request.method,
+            safe_path(request),
+            chinese(exc.message),
         )
     return failure_response(
-        request, 503, "服务暂时不可用", exc.message, retry_after=exc.retry_after
+        request, 503, _("服务暂时不可用"), exc.message, retry_after=exc.retry_after
     )
 
 
@@ -258,7 +284,7 @@ def server_error(exc, request):
             return failure_response(
                 request,
                 503,
-                "服务暂时不可用",
+                _("服务暂时不可用"),
                 DATABASE_UNAVAILABLE,
                 retry_after=RETRY_AFTER,
                 site_page=False,
@@ -266,9 +292,9 @@ def server_error(exc, request):
         if isinstance(exc, UnicodeDecodeError):
             # bytes from the request that are not UTF-8 (a path, a header): the user's input
             log.info("undecodable request on %s %s", request.method, safe_path(request))
-            return error_response(request, 400, "请求包含无效的 UTF-8 编码")
+            return error_response(request, 400, _("请求包含无效的 UTF-8 编码"))
         log.exception("unhandled error on %s %s", request.method, safe_path(request))
-    return failure_response(request, 500, "服务器错误", SERVER_ERROR)
+    return failure_response(request, 500, _("服务器错误"), SERVER_ERROR)
 
 
 def last_resort_tween_factory(handler, registry):

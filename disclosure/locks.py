@@ -10,8 +10,9 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from .boundary import error_response
+from .i18n import _
 
-MISSING_LOCK = "表单缺少版本号（lock_version），请刷新页面后重试"
+MISSING_LOCK = _("表单缺少版本号（lock_version），请刷新页面后重试")
 
 
 class MissingLock(Exception):
@@ -31,4 +32,4 @@ def required_lock_version(request) -> int:
 
 @view_config(context=MissingLock)
 def missing_lock(exc, request):
-    return error_response(request, 400, MISSING_LOCK, {"lock_version": "必填"})
+    return error_response(request, 400, MISSING_LOCK, {"lock_version": _("必填")})

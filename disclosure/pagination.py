@@ -8,6 +8,8 @@ from typing import Any
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import func, select
 
+from .i18n import _
+
 
 @dataclass
 class Page:
@@ -33,7 +35,7 @@ def past_the_end(page: int, total: int, per_page: int) -> bool:
 def require_page(page: int, total: int, per_page: int) -> None:
     """404 for a page past the last one (``?page=999`` of five pages)."""
     if past_the_end(page, total, per_page):
-        raise HTTPNotFound("没有这一页")
+        raise HTTPNotFound(_("没有这一页"))
 
 
 def paginate(request, query, *order_by, per_page: int = 20) -> Page:

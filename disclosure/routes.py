@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
+from .i18n import _
 from .models import Attachment, CatalogueItem, DisclosureRequest, Organisation, RequestFile
 from .security import OfficerRoot, PublicRoot, organisation_acl, request_acl
 
@@ -86,7 +87,7 @@ def public_item_factory(request) -> PublicItemContext:
 
     item = find_visible(request.dbsession, request.matchdict["index_number"].upper())
     if item is None:
-        raise HTTPNotFound("没有找到该信息")
+        raise HTTPNotFound(_("没有找到该信息"))
     return PublicItemContext(item)
 
 
@@ -110,7 +111,7 @@ def organisation_factory(request) -> OrganisationContext:
         select(Organisation).where(Organisation.code == request.matchdict["code"])
     ).first()
     if org is None:
-        raise HTTPNotFound("没有找到该机构")
+        raise HTTPNotFound(_("没有找到该机构"))
     return organisation_context(request, org)
 
 

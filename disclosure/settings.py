@@ -87,6 +87,7 @@ def resolve(raw: Mapping[str, str], environ: Mapping[str, str] | None = None) ->
     missing = [k for k in REQUIRED if not out.get(PREFIX + k)]
     if missing:
         names = ", ".join(f"{PREFIX}{k} ({sources[k]})" for k in missing)
+        # i18n: a startup error for the site's operators, already in both languages
         raise SettingsError(f"缺少必需的配置 / missing required settings: {names}")
     return out
 

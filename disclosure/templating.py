@@ -32,7 +32,7 @@ from pyramid.threadlocal import get_current_request
 from .boundary import MESSAGE_SEPARATOR
 from .dates import zh_date
 from .files.labels import file_label, media_type_label, size_label
-from .i18n import HTML_LANG, LANGUAGES, translate
+from .i18n import HTML_LANG, LANGUAGES, _, translate
 
 DEFORM_SEARCH_PATH = ("disclosure:templates/deform/", "deform:templates/")
 CHOICE_GROUPS = ("radio_choice", "checkbox_choice")  # widgets rendered as a fieldset
@@ -48,6 +48,10 @@ def _text(message) -> str:
         return str(message)
     translated = _translator(message)  # a colander or deform TranslationString
     return translated.interpolate() if hasattr(translated, "interpolate") else str(translated)
+
+
+FORM_ERRORS = _("提交的内容有误，请修改后重新提交")
+REQUIRED = _("（必填）")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,20 @@ class Problem:
 
 class DeformA11y:
     """Answers for the Deform templates in ``templates/deform/``."""
+
+    @staticmethod
+    def errors_title(count: int) -> str:
+        """The heading of the error summary at the top of a form."""
+        if not count:
+            return _text(FORM_ERRORS)
+        return _text(
+            _("${errors}（共 ${count} 处）", mapping={"errors": _text(FORM_ERRORS), "count": count})
+        )
+
+    @staticmethod
+    def required_text() -> str:
+        """What a screen reader says after a required field's label (the * is hidden)."""
+        return _text(REQUIRED)
 
     @staticmethod
     def is_group(field) -> bool:
@@ -221,9 +239,16 @@ def _template_globals(event):
 
 def _add_filters(config) -> None:
     env = config.get_jinja2_environment()
-    env.filters["filesize"] = size_label  # 62031 → "60.6 KB"
-    env.filters["media_type_label"] = media_type_label  # "application/pdf" → "PDF 文件"
-    env.filters["file_label"] = lambda f: file_label(f.media_type, f.size)  # "PDF 文件，60.6 KB"
+    # in the request's language (files/labels.py)
+    env.filters["filesize"] = pass_context(  # 62031 → "60.6 KB"
+        lambda context, size: size_label(size, context.get("request"))
+    )
+    env.filters["media_type_label"] = pass_context(  # "application/pdf" → "PDF 文件"
+        lambda context, media_type: media_type_label(media_type, context.get("request"))
+    )
+    env.filters["file_label"] = pass_context(  # "PDF 文件，60.6 KB"
+        lambda context, f: file_label(f.media_type, f.size, context.get("request"))
+    )
     # a marked message (disclosure.i18n._) in the reader's language; other values as they are
     env.filters["t"] = pass_context(lambda context, value: translate(context["request"], value))
 

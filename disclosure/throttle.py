@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from .i18n import _, chinese, translate
 from .models import RateLimit
 
 
@@ -50,9 +51,16 @@ def clear(db: Session, key: str) -> None:
         db.flush()
 
 
-def wait_text(wait: timedelta) -> str:
-    """e.g. "15 分钟" or "40 秒" (rounded up: never tell someone to come back too early)."""
+def wait_message(wait: timedelta):
+    """e.g. "15 分钟" or "40 秒", a marked message (rounded up: never tell someone to come back
+    too early)."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 60:
-        return f"{seconds} 秒"
-    return f"{math.ceil(seconds / 60)} 分钟"
+        return _("${n} 秒", mapping={"n": seconds})
+    return _("${n} 分钟", mapping={"n": math.ceil(seconds / 60)})
+
+
+def wait_text(wait: timedelta, request=None) -> str:
+    """The wait as text: in the request's language, in Chinese without a request."""
+    message = wait_message(wait)
+    return translate(request, message) if request is not None else chinese(message)

@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..i18n import _, chinese
 from ..models import Organisation, User
 from ..models.organisations import organisation_row
 from ..models.users import Role
@@ -18,7 +19,15 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(Exception):
-    pass
+    """Why an account cannot be created: ``message`` is a marked message (shown through
+    ``request.translate``); ``str()`` is its Chinese, for the command line."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return chinese(self.message)
 
 
 def hash_password(password: str) -> str:
@@ -54,13 +63,16 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
-        raise AccountError(f"未知角色 {role}，应为 {', '.join(r.value for r in Role)}")
+        roles = ", ".join(r.value for r in Role)
+        raise AccountError(
+            _("未知角色 ${role}，应为 ${roles}", mapping={"role": role, "roles": roles})
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
+        raise AccountError(_("密码至少 ${n} 个字符", mapping={"n": MIN_PASSWORD_LENGTH}))
     if "@" not in email or len(email) > 254:
-        raise AccountError("邮箱地址无效")
+        raise AccountError(_("邮箱地址无效"))
     if find_user(db, email) is not None:
-        raise AccountError(f"账号 {email} 已存在")
+        raise AccountError(_("账号 ${email} 已存在", mapping={"email": email}))
     user = User(
         email=email,
         password_hash=hash_password(password),

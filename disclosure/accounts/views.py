@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..boundary import error_response
+from ..i18n import _
 from ..models import User
 from ..models.users import ROLE_LABELS, Role
 from ..routes import organisation_context
@@ -68,7 +69,12 @@ def login(request):
         wait = _throttled(request, email)
         if wait is not None:
             request.response.status = 429
-            error = f"登录失败次数过多，请 {wait_text(wait)}后再试"
+            error = request.translate(
+                _(
+                    "登录失败次数过多，请 ${wait}后再试",
+                    mapping={"wait": wait_text(wait, request)},
+                )
+            )
         else:
             user = authenticate(request.dbsession, email, password)
             if user is not None:
@@ -81,7 +87,7 @@ def login(request):
             moment = clock.now(request)
             for key, rule in _login_keys(request, email):
                 record_failure(request.dbsession, key, rule, moment)
-            error = "邮箱或密码错误"
+            error = request.translate(_("邮箱或密码错误"))
             request.response.status = 400
     return {
         "error": error,
@@ -107,16 +113,16 @@ def user_schema(request) -> colander.SchemaNode:
         colander.SchemaNode(
             colander.String(),
             name="email",
-            title="邮箱",
-            validator=colander.Email(msg="邮箱地址无效"),
-            missing_msg="必填",
+            title=_("邮箱"),
+            validator=colander.Email(msg=_("邮箱地址无效")),
+            missing_msg=_("必填"),
         )
     )
     schema.add(
         colander.SchemaNode(
             colander.String(),
             name="display_name",
-            title="姓名",
+            title=_("姓名"),
             missing="",
             validator=colander.Length(max=100),
         )
@@ -125,19 +131,20 @@ def user_schema(request) -> colander.SchemaNode:
         colander.SchemaNode(
             colander.String(),
             name="role",
-            title="角色",
+            title=_("角色"),
             default=Role.OFFICER.value,
             validator=colander.OneOf([r.value for r in roles]),
             widget=deform.widget.SelectWidget(values=[(r.value, ROLE_LABELS[r]) for r in roles]),
         )
     )
     if is_city:
+        # i18n: an ideographic space indents each level of the organisations (data)
         orgs = [(o.code, "　" * d + o.name) for o, d in request.organisations.walk()]
         schema.add(
             colander.SchemaNode(
                 colander.String(),
                 name="organisation",
-                title="所属机构",
+                title=_("所属机构"),
                 validator=colander.OneOf([c for c, _ in orgs]),
                 widget=deform.widget.SelectWidget(values=orgs),
                 default=user.organisation.code,
@@ -147,12 +154,13 @@ def user_schema(request) -> colander.SchemaNode:
         colander.SchemaNode(
             colander.String(),
             name="password",
-            title="初始密码",
+            title=_("初始密码"),
             validator=colander.Length(
-                min=MIN_PASSWORD_LENGTH, min_err=f"至少 {MIN_PASSWORD_LENGTH} 个字符"
+                min=MIN_PASSWORD_LENGTH,
+                min_err=_("至少 ${n} 个字符", mapping={"n": MIN_PASSWORD_LENGTH}),
             ),
             widget=deform.widget.PasswordWidget(),
-            missing_msg="必填",
+            missing_msg=_("必填"),
         )
     )
     return schema
@@ -163,7 +171,7 @@ def user_schema(request) -> colander.SchemaNode:
 )
 def users(request):
     me = request.identity
-    form = deform.Form(user_schema(request), buttons=(deform.Button("create", "创建账号"),))
+    form = deform.Form(user_schema(request), buttons=(deform.Button("create", _("创建账号")),))
     if request.method == "POST":
         try:
             data = form.validate(request.POST.items())
@@ -171,7 +179,7 @@ def users(request):
             request.response.status = 400
             return _users_page(request, failure.render())
         except ValueError:
-            return error_response(request, 400, "表单数据无效")
+            return error_response(request, 400, _("表单数据无效"))
         org = (
             request.organisations.by_code[data["organisation"]]
             if "organisation" in data
@@ -190,8 +198,10 @@ def users(request):
             )
         except AccountError as exc:
             request.response.status = 400
-            return _users_page(request, form.render(data), error=str(exc))
-        request.session.flash(f"已创建账号 {data['email']}")
+            return _users_page(request, form.render(data), error=request.translate(exc.message))
+        request.session.flash(
+            request.translate(_("已创建账号 ${email}", mapping={"email": data["email"]}))
+        )
         return HTTPSeeOther(request.route_url("officer_users"))
     return _users_page(request, form.render())
 

@@ -8,6 +8,9 @@ that is a plain function cannot, so the caller hands :func:`to_json_schema` a ``
 function that returns the JSON Schema of such a validator (or None when it adds nothing that
 JSON Schema can say); a validator may also carry its own fragment as a ``json_schema``
 attribute (a dict, or a callable taking the node).
+
+The document is written in Chinese: a node's title or description that is a marked message
+(:mod:`disclosure.i18n`) goes into it as its Chinese, placeholders filled in.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from datetime import date
 from typing import Any
 
 import colander
+
+from ..i18n import chinese
 
 JsonSchema = dict[str, Any]
 Describe = Callable[[Any, colander.SchemaNode], JsonSchema | None]
@@ -137,9 +142,9 @@ def to_json_schema(
     if given, has the last word on each node's schema (e.g. for what its preparer does)."""
     schema = type_schema(node)
     if node.title and node.name and node.title != node.name.replace("_", " ").title():
-        schema["title"] = node.title
+        schema["title"] = chinese(node.title)
     if getattr(node, "description", None):
-        schema["description"] = node.description
+        schema["description"] = chinese(node.description)
     if isinstance(node.typ, colander.Mapping):
         schema["properties"] = {
             child.name: to_json_schema(child, describe, adjust) for child in node.children

@@ -10,12 +10,15 @@ from pyramid.view import exception_view_config, view_config
 
 from ..boundary import error_response
 from ..errors import not_found
+from ..i18n import _
 from ..security import Permission
 from .docs import docs_page
 from .openapi import API_PREFIX, document
 
 METHODS_KEY = "disclosure.api.route_methods"
 ANY = "*"  # a view that takes every method
+API_METHOD = _("本接口不支持 ${method} 方法（支持：${allowed}）")
+PAGE_METHOD = _("本页面不支持 ${method} 方法（支持：${allowed}）")
 
 
 def route_methods(registry) -> dict[str, frozenset[str]]:
@@ -57,7 +60,11 @@ def openapi_json(request):
 )
 def docs(request):
     doc = document(request)
-    return request.organisations.memo("openapi_docs_page", lambda: docs_page(doc))
+    # the document stays in Chinese; the page's own words are in the reader's language
+    return request.organisations.memo(
+        f"openapi_docs_page:{request.locale_name}",
+        lambda: docs_page(doc, request.translate),
+    )
 
 
 @exception_view_config(PredicateMismatch, path_info=r"^/api/")
@@ -67,11 +74,8 @@ def method_not_allowed(exc, request):
     allowed = route_methods(request.registry).get(route.name) if route is not None else None
     if not allowed or ANY in allowed or request.method in allowed:
         return not_found(exc, request)
-    where = "本接口" if route.pattern.startswith(API_PREFIX) else "本页面"
-    response = error_response(
-        request,
-        405,
-        f"{where}不支持 {request.method[:20]} 方法（支持：{', '.join(sorted(allowed))}）",
-    )
+    message = API_METHOD if route.pattern.startswith(API_PREFIX) else PAGE_METHOD
+    mapping = {"method": request.method[:20], "allowed": ", ".join(sorted(allowed))}
+    response = error_response(request, 405, request.translate(message, mapping))
     response.headers["Allow"] = ", ".join(sorted(allowed))
     return response

@@ -18,6 +18,8 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..clock import today
+from ..dates import month_day
+from ..i18n import CHINESE, _
 from ..models import CalendarYear, DisclosureRequest
 from ..models.requests import OPEN_STATUSES
 from ..requests.services import recompute_provisional
@@ -30,12 +32,14 @@ from .workdays import (
     STATUTORY,
     CalendarError,
     arrangement_days,
+    message,
     parse_arrangement,
 )
 
 MAX_TEXT = 20000
 
 # Shown as the textarea's placeholder, never as its value.
+# i18n: an arrangement as the notices write it (data, in Chinese whatever the language)
 EXAMPLE = """year: 2027
 source: 国务院办公厅关于2027年部分节假日安排的通知
 holidays:
@@ -49,13 +53,13 @@ workdays:
 def _parse(arrangement_text: str) -> dict:
     """The text as a validated, JSON-safe arrangement; CalendarError in Chinese otherwise."""
     if not arrangement_text.strip():
-        raise CalendarError("请填写节假日安排")
+        raise CalendarError(_("请填写节假日安排"))
     try:
         raw = yaml.safe_load(arrangement_text)
     except yaml.YAMLError as exc:
-        raise CalendarError(f"无法解析 YAML：{exc}") from None
+        raise CalendarError(_("无法解析 YAML：${error}", mapping={"error": str(exc)})) from None
     if not isinstance(raw, dict):
-        raise CalendarError("内容应为一个 YAML 映射（year、source、holidays、workdays）")
+        raise CalendarError(_("内容应为一个 YAML 映射（year、source、holidays、workdays）"))
     return parse_arrangement(raw)
 
 
@@ -98,7 +102,7 @@ class Preview:
     holiday_days: int
     workday_entries: int
     workday_days: int
-    replaces: str  # what the year has now
+    replaces: str  # what the year has now (a marked message: show it with |t)
     unlisted_statutory: list[tuple[date, str]] = field(default_factory=list)
     cases: list[CaseChange] = field(default_factory=list)
 
@@ -127,9 +131,9 @@ def preview_year(db, rules, arrangement_text: str, on: date) -> Preview:
     current = rules.calendar(db)
     basis = current.basis(year)
     if basis == ARRANGEMENT:
-        replaces = f"将替换现有安排：{current.source(year)}"
+        replaces = _("将替换现有安排：${source}", mapping={"source": current.source(year)})
     else:
-        replaces = f"该年目前{BASIS_TEXT[basis]}"
+        replaces = _("该年目前${basis}", mapping={"basis": BASIS_TEXT[basis]})
     unlisted = []
     if basis == STATUTORY:
         unlisted = [
@@ -176,12 +180,26 @@ def preview_year(db, rules, arrangement_text: str, on: date) -> Preview:
     )
 
 
-def _statutory_summary(calendar, year: int) -> str:
-    """The computed statutory days of a year without an arrangement, for the table."""
+def _statutory_summary(request, calendar, year: int) -> str:
+    """The computed statutory days of a year without an arrangement, for the table (the
+    holidays' names as the notices write them)."""
     if not calendar.statutory_holidays(year):
         return ""
-    return "；".join(
-        f"{name} {a.month}月{a.day}日" + (f"至{b.month}月{b.day}日" if b != a else "")
+    language = request.locale_name
+    separator = "；" if language == CHINESE else "; "  # i18n: the punctuation of each language
+    return separator.join(
+        request.translate(
+            _(
+                "${name} ${start}至${end}",
+                mapping={
+                    "name": name,
+                    "start": month_day(a, language),
+                    "end": month_day(b, language),
+                },
+            )
+        )
+        if b != a
+        else f"{name} {month_day(a, language)}"
         for name, a, b in statutory_blocks(year)
     )
 
@@ -196,23 +214,33 @@ def calendar_page(request):
         text = request.POST.get("arrangement", "")
         try:
             if len(text) > MAX_TEXT:
-                raise CalendarError(f"内容过长：最多 {MAX_TEXT} 个字符")
+                raise CalendarError(_("内容过长：最多 ${n} 个字符", mapping={"n": MAX_TEXT}))
             if request.POST.get("confirm") == "1":
                 year, count = load_year(
                     request.dbsession, rules, text, request.identity, today(request)
                 )
                 request.session.flash(
-                    f"已载入 {year} 年节假日安排，重新计算了 {count} 件申请的答复期限"
+                    request.translate(
+                        _(
+                            "已载入 ${year} 年节假日安排，重新计算了 ${count} 件申请的答复期限",
+                            mapping={"year": year, "count": count},
+                        )
+                    )
                 )
                 return HTTPSeeOther(request.route_url("officer_calendar"))
             preview = preview_year(request.dbsession, rules, text, today(request))
         except CalendarError as exc:
-            error = str(exc)
+            error = message(request, exc)
             request.response.status = 400
     calendar = rules.calendar(request.dbsession)
     this_year = today(request).year
     years = [
-        (y, calendar.basis(y), BASIS_TEXT[calendar.basis(y)], _statutory_summary(calendar, y))
+        (
+            y,
+            calendar.basis(y),
+            BASIS_TEXT[calendar.basis(y)],
+            _statutory_summary(request, calendar, y),
+        )
         for y in range(this_year - 1, this_year + 3)
     ]
     loaded = list(request.dbsession.scalars(select(CalendarYear).order_by(CalendarYear.year)))

@@ -30,27 +30,31 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from ..i18n import _, chinese
 from . import holidays as statutory
 
 ONE_DAY = timedelta(days=1)
+# i18n: why a day is off or on, as the deadline rules compare it and the notices name it (data)
 WEEKEND = "周末"
-WORKDAY = "工作日"
-MAKEUP_SUFFIX = "调休"
+WORKDAY = "工作日"  # i18n: as above
+MAKEUP_SUFFIX = "调休"  # i18n: as above
 
 # How a year's days are known (:meth:`WorkingCalendar.basis`).
 ARRANGEMENT = "arrangement"  # a published arrangement: package, override file or loaded
 STATUTORY = "statutory"  # no arrangement: statutory holidays computed, no make-up days; provisional
 WEEKDAYS = "weekdays"  # nothing known: Monday to Friday; provisional
 BASIS_TEXT = {
-    ARRANGEMENT: "已有节假日安排",
-    STATUTORY: "暂无节假日安排：按法定节日计算（不含调休），暂定",
-    WEEKDAYS: "暂无节假日安排：按周一至周五计算，暂定",
+    ARRANGEMENT: _("已有节假日安排"),
+    STATUTORY: _("暂无节假日安排：按法定节日计算（不含调休），暂定"),
+    WEEKDAYS: _("暂无节假日安排：按周一至周五计算，暂定"),
 }
+# i18n: the name of the source, stored with each year (data)
 CHINESECALENDAR_SOURCE = (
     f"chinesecalendar {chinese_calendar.__version__}（国务院办公厅节假日安排通知）"
 )
 
 # chinesecalendar names its holidays in English; these are the names the notices use.
+# i18n: the holidays' names as the notices write them (data)
 _HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
     "Spring Festival": "春节",
@@ -65,7 +69,21 @@ _TOP_KEYS = {"year", "source", "holidays", "workdays"}
 
 
 class CalendarError(ValueError):
-    """A holiday arrangement (override file or loaded dict) is invalid."""
+    """A holiday arrangement (override file or loaded dict) is invalid. Its message
+    (``args[0]``) is a marked message (Chinese, then English): ``str()`` reads it in Chinese,
+    :func:`message` in a reader's language."""
+
+    def __str__(self) -> str:
+        return chinese(self.args[0]) if self.args else ""
+
+
+def message(request, exc: CalendarError) -> str:
+    """``exc``'s message in the language of ``request``, the names it mentions included."""
+    return request.translate(exc.args[0] if exc.args else "")
+
+
+#: where an arrangement typed on the calendar page is, in its messages
+TYPED = _("节假日安排 (holiday arrangement)")
 
 
 @dataclass(frozen=True)
@@ -102,17 +120,25 @@ def _entry_dates(entry: Any, where: str) -> tuple[list[date], dict[str, str]]:
     """The days one entry covers, and the entry in canonical (ISO string) form."""
     if not isinstance(entry, Mapping):
         raise CalendarError(
-            f"{where}: 应为 {{date, name}} 或 {{from, to, name}} (must be a mapping)"
+            _(
+                "${where}: 应为 {date, name} 或 {from, to, name} (must be a mapping)",
+                mapping={"where": where},
+            )
         )
     keys = set(entry)
     if keys not in ({"date", "name"}, {"from", "to", "name"}):
         raise CalendarError(
-            f"{where}: 字段应为 date+name 或 from+to+name，实际为 {sorted(map(str, keys))} "
-            f"(expected date+name or from+to+name)"
+            _(
+                "${where}: 字段应为 date+name 或 from+to+name，实际为 ${keys} "
+                "(expected date+name or from+to+name)",
+                mapping={"where": where, "keys": sorted(map(str, keys))},
+            )
         )
     name = entry["name"]
     if not isinstance(name, str) or not name.strip():
-        raise CalendarError(f"{where}: name 不能为空 (name must be a non-empty string)")
+        raise CalendarError(
+            _("${where}: name 不能为空 (name must be a non-empty string)", mapping={"where": where})
+        )
     name = name.strip()
     parsed: dict[str, date] = {}
     for key in keys - {"name"}:
@@ -120,14 +146,22 @@ def _entry_dates(entry: Any, where: str) -> tuple[list[date], dict[str, str]]:
             parsed[key] = _as_date(entry[key])
         except ValueError:
             raise CalendarError(
-                f"{where}: {key} 日期无效 {entry[key]!r}，应为 YYYY-MM-DD "
-                f"(invalid date, expected YYYY-MM-DD)"
+                _(
+                    "${where}: ${key} 日期无效 ${value}，应为 YYYY-MM-DD "
+                    "(invalid date, expected YYYY-MM-DD)",
+                    mapping={"where": where, "key": key, "value": repr(entry[key])},
+                )
             ) from None
     if "date" in parsed:
         return [parsed["date"]], {"date": parsed["date"].isoformat(), "name": name}
     start, end = parsed["from"], parsed["to"]
     if end < start:
-        raise CalendarError(f"{where}: 结束日期 {end} 早于开始日期 {start} (to is before from)")
+        raise CalendarError(
+            _(
+                "${where}: 结束日期 ${end} 早于开始日期 ${start} (to is before from)",
+                mapping={"where": where, "end": end, "start": start},
+            )
+        )
     days = [start + ONE_DAY * i for i in range((end - start).days + 1)]
     return days, {"from": start.isoformat(), "to": end.isoformat(), "name": name}
 
@@ -137,26 +171,43 @@ def _expand(
 ) -> tuple[dict[str, Any], dict[date, str], dict[date, str]]:
     """Validate an arrangement; return its canonical form and its days (holidays, workdays)."""
     if not isinstance(data, Mapping):
-        raise CalendarError(f"{where}: 顶层必须是映射 (top level must be a mapping)")
+        raise CalendarError(
+            _("${where}: 顶层必须是映射 (top level must be a mapping)", mapping={"where": where})
+        )
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise CalendarError(
-            f"{where}: 未知字段 {sorted(map(str, unknown))} (unknown keys; allowed: "
-            f"{', '.join(sorted(_TOP_KEYS))})"
+            _(
+                "${where}: 未知字段 ${keys} (unknown keys; allowed: ${allowed})",
+                mapping={
+                    "where": where,
+                    "keys": sorted(map(str, unknown)),
+                    "allowed": ", ".join(sorted(_TOP_KEYS)),
+                },
+            )
         )
     year = data.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
         raise CalendarError(
-            f"{where}: year 必须是年份整数 (year must be an integer year): {year!r}"
+            _(
+                "${where}: year 必须是年份整数 (year must be an integer year): ${value}",
+                mapping={"where": where, "value": repr(year)},
+            )
         )
     if file_year is not None and year != file_year:
         raise CalendarError(
-            f"{where}: year 为 {year}，与文件名不符 (year {year} does not match the file name)"
+            _(
+                "${where}: year 为 ${year}，与文件名不符 (year ${year} does not match the file name)",
+                mapping={"where": where, "year": year},
+            )
         )
     source = data.get("source")
     if not isinstance(source, str) or not source.strip():
         raise CalendarError(
-            f"{where}: source 必填，写明发布该安排的通知 (source is required: the notice)"
+            _(
+                "${where}: source 必填，写明发布该安排的通知 (source is required: the notice)",
+                mapping={"where": where},
+            )
         )
     canonical: dict[str, Any] = {"year": year, "source": source.strip()}
     days: dict[str, dict[date, str]] = {}
@@ -165,25 +216,48 @@ def _expand(
         if entries is None:
             entries = []
         if not isinstance(entries, list):
-            raise CalendarError(f"{where}: {section} 必须是列表 (must be a list)")
+            raise CalendarError(
+                _(
+                    "${where}: ${section} 必须是列表 (must be a list)",
+                    mapping={"where": where, "section": section},
+                )
+            )
         if section == "holidays" and not entries:
-            raise CalendarError(f"{where}: holidays 不能为空 (holidays must not be empty)")
+            raise CalendarError(
+                _(
+                    "${where}: holidays 不能为空 (holidays must not be empty)",
+                    mapping={"where": where},
+                )
+            )
         found: dict[date, str] = {}
         canonical[section] = []
         for i, entry in enumerate(entries):
-            at = f"{where}: {section}[{i}]"
+            at = _(
+                "${where}: ${section}[${i}]", mapping={"where": where, "section": section, "i": i}
+            )
             covered, normal = _entry_dates(entry, at)
             for d in covered:
                 if d.year != year:
                     raise CalendarError(
-                        f"{at}: 日期 {d} 不在 {year} 年内 (date {d} is outside year {year})"
+                        _(
+                            "${at}: 日期 ${date} 不在 ${year} 年内 (date ${date} is outside year ${year})",
+                            mapping={"at": at, "date": d, "year": year},
+                        )
                     )
                 if d in found:
-                    raise CalendarError(f"{at}: 日期 {d} 重复列出 (date {d} listed twice)")
+                    raise CalendarError(
+                        _(
+                            "${at}: 日期 ${date} 重复列出 (date ${date} listed twice)",
+                            mapping={"at": at, "date": d},
+                        )
+                    )
                 if section == "workdays" and d.weekday() < 5:
                     raise CalendarError(
-                        f"{at}: {d} 本就是工作日，调休上班日应为周六或周日 "
-                        f"(a make-up working day must be a Saturday or Sunday)"
+                        _(
+                            "${at}: ${date} 本就是工作日，调休上班日应为周六或周日 "
+                            "(a make-up working day must be a Saturday or Sunday)",
+                            mapping={"at": at, "date": d},
+                        )
                     )
                 found[d] = normal["name"]
             canonical[section].append(normal)
@@ -191,22 +265,23 @@ def _expand(
     both = sorted(set(days["holidays"]) & set(days["workdays"]))
     if both:
         raise CalendarError(
-            f"{where}: {both[0]} 同时列为放假日和调休上班日 "
-            f"(date {both[0]} is both a holiday and a working day)"
+            _(
+                "${where}: ${date} 同时列为放假日和调休上班日 "
+                "(date ${date} is both a holiday and a working day)",
+                mapping={"where": where, "date": both[0]},
+            )
         )
     return canonical, days["holidays"], days["workdays"]
 
 
-def arrangement_days(
-    data: dict, *, where: str = "节假日安排 (holiday arrangement)"
-) -> tuple[dict[date, str], dict[date, str]]:
+def arrangement_days(data: dict, *, where: str = TYPED) -> tuple[dict[date, str], dict[date, str]]:
     """The days an arrangement lists: (holidays, make-up working days), each by date with its
     name. Validates like :func:`parse_arrangement`."""
     _, holidays, workdays = _expand(data, where)
     return holidays, workdays
 
 
-def parse_arrangement(data: dict, *, where: str = "节假日安排 (holiday arrangement)") -> dict:
+def parse_arrangement(data: dict, *, where: str = TYPED) -> dict:
     """Validate one year's arrangement (as loaded by the city office) and return it canonical.
 
     The result has the same shape as the input and the override files, with dates as ISO
@@ -231,16 +306,19 @@ def load_overrides(directory: Path) -> dict[int, _Year]:
     """Read ``<year>.yaml`` files from ``directory``; every problem names the file."""
     directory = Path(directory)
     if not directory.is_dir():
+        # i18n: an error in the calendar files or the stored years, for the operators
         raise CalendarError(f"{directory}: 目录不存在 (calendar directory missing)")
     years: dict[int, _Year] = {}
     for path in sorted(directory.glob("*.yaml")):
         if not (path.stem.isdigit() and len(path.stem) == 4):
+            # i18n: an error in the calendar files or the stored years, for the operators
             raise CalendarError(
                 f"{path}: 文件名应为四位年份，如 2026.yaml (file name must be the year)"
             )
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            # i18n: an error in the calendar files or the stored years, for the operators
             raise CalendarError(f"{path}: 无法解析 (cannot parse): {exc}") from None
         year = _year_from(data, str(path), int(path.stem))
         years[year.year] = year
@@ -292,8 +370,10 @@ class WorkingCalendar:
             years.update(load_overrides(Path(overrides_dir)))
         seen: set[int] = set()
         for i, data in enumerate(extra):
+            # i18n: an error in the calendar files or the stored years, for the operators
             year = _year_from(data, f"已录入的节假日安排 (loaded arrangement) #{i + 1}")
             if year.year in seen:
+                # i18n: an error in the calendar files or the stored years, for the operators
                 raise CalendarError(
                     f"已录入的节假日安排 (loaded arrangement) #{i + 1}: {year.year} 年重复 "
                     f"(year {year.year} loaded twice)"
@@ -306,7 +386,7 @@ class WorkingCalendar:
     def with_year(self, arrangement: dict) -> WorkingCalendar:
         """A new calendar with ``arrangement`` replacing whatever this one had for its year
         (the computed statutory days included)."""
-        year = _year_from(arrangement, "节假日安排 (holiday arrangement)")
+        year = _year_from(arrangement, TYPED)
         new = object.__new__(WorkingCalendar)
         new._years = {**self._years, year.year: year}
         new._statutory = self._statutory

@@ -6,9 +6,13 @@ import colander
 from pyramid.view import view_config
 
 from ..boundary import error_response
+from ..i18n import _
 from ..security import Permission
 from .browse import browse, parse_browse_query
 from .visibility import find_visible, public_view
+
+BAD_QUERY = _("查询参数有误")
+NOT_FOUND = _("没有找到该信息")
 
 
 def item_json(request, item, *, full: bool) -> dict:
@@ -44,7 +48,8 @@ def api_catalogue(request):
     try:
         query = parse_browse_query(request, request.GET)
     except colander.Invalid as exc:
-        return error_response(request, 400, "查询参数有误", exc.messages_by_field)
+        # parse_browse_query words the fields' problems in the request's language
+        return error_response(request, 400, request.translate(BAD_QUERY), exc.messages_by_field)
     result = browse(request, query, with_facets=False)
     return {
         "total": result.total,
@@ -63,5 +68,5 @@ def api_catalogue(request):
 def api_catalogue_item(request):
     item = find_visible(request.dbsession, request.matchdict["index_number"].strip().upper())
     if item is None:
-        return error_response(request, 404, "没有找到该信息")
+        return error_response(request, 404, request.translate(NOT_FOUND))
     return item_json(request, item, full=True)

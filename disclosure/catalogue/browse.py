@@ -12,6 +12,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import selectinload
 
 from ..boundary import field_messages
+from ..i18n import CHINESE, _, chinese
 from ..models import CatalogueItem
 from .forms import ChoiceType
 from .visibility import visible_items
@@ -21,7 +22,7 @@ MAX_PER_PAGE = 100
 
 def _year(node, value):
     if not 1949 <= value <= 2100:
-        raise colander.Invalid(node, "年份无效")
+        raise colander.Invalid(node, _("年份无效"))
 
 
 def browse_query_schema(request) -> colander.SchemaNode:
@@ -39,7 +40,7 @@ def new_browse_query_schema(schema, orgs) -> colander.SchemaNode:
 
     def organisation(node, value):
         if value not in orgs.by_code:
-            raise colander.Invalid(node, f"未知机构“{value[:50]}”")
+            raise colander.Invalid(node, _("未知机构“${name}”", mapping={"name": value[:50]}))
 
     root = colander.SchemaNode(colander.Mapping(unknown="ignore"))
     root.add(
@@ -60,7 +61,9 @@ def new_browse_query_schema(schema, orgs) -> colander.SchemaNode:
             colander.Int(),
             name="page",
             missing=1,
-            validator=colander.Range(min=1, max=100000, min_err="页码应大于 0", max_err="页码过大"),
+            validator=colander.Range(
+                min=1, max=100000, min_err=_("页码应大于 0"), max_err=_("页码过大")
+            ),
         )
     )
     root.add(
@@ -71,30 +74,35 @@ def new_browse_query_schema(schema, orgs) -> colander.SchemaNode:
             validator=colander.Range(
                 min=1,
                 max=MAX_PER_PAGE,
-                min_err="每页条数应大于 0",
-                max_err=f"每页最多 {MAX_PER_PAGE} 条",
+                min_err=_("每页条数应大于 0"),
+                max_err=_("每页最多 ${max} 条"),  # colander fills in ${max}
             ),
         )
     )
     return root
 
 
-def parse_query(schema: colander.SchemaNode, params) -> dict:
+def parse_query(schema: colander.SchemaNode, params, request=None) -> dict:
     """Validate query parameters (empty ones are left out); on failure raise colander.Invalid
-    with ``messages_by_field`` in Chinese."""
+    with ``messages_by_field`` in Chinese, or in the language of ``request`` when given."""
     flat = {k: v for k, v in params.items() if v != ""}
     try:
         return schema.deserialize(flat)
     except colander.Invalid as exc:
+        plain = field_messages(exc)  # "；" between messages, not "; "
+        if request is not None and request.locale_name != CHINESE:
+            shown, translate = field_messages(exc, request), request.translate
+        else:  # Chinese as it always was (colander's own messages left untranslated)
+            shown, translate = plain, chinese
         exc.messages_by_field = {
-            k: ("应为整数" if "is not a number" in v else v)
-            for k, v in field_messages(exc).items()  # "；" between messages, not "; "
+            k: (translate(_("应为整数")) if "is not a number" in v else shown.get(k, v))
+            for k, v in plain.items()
         }
         raise
 
 
 def parse_browse_query(request, params) -> dict:
-    return parse_query(browse_query_schema(request), params)
+    return parse_query(browse_query_schema(request), params, request)
 
 
 @dataclass
@@ -143,7 +151,8 @@ def browse(request, query: dict, *, with_facets: bool = True) -> BrowseResult:
 
 
 def facet_counts(request, conditions, year_expr) -> dict[str, list[tuple[str, str, int]]]:
-    """(value, label, count) for topic, genre, year and top-level organisation, under the filters."""
+    """(value, label, count) for topic, genre, year and top-level organisation, under the filters
+    (the labels of topic, genre and year are marked messages: show them with ``|t``)."""
     schema = request.catalogue_schema
     db = request.dbsession
     sub = visible_items().where(*conditions).subquery()
@@ -152,12 +161,16 @@ def facet_counts(request, conditions, year_expr) -> dict[str, list[tuple[str, st
         vocab = schema.vocabulary(schema.field(name).vocabulary)
         rows = db.execute(select(sub.c[name], func.count()).group_by(sub.c[name])).all()
         counts = dict(rows)
-        out[name] = [(c.code, c.label, counts[c.code]) for c in vocab.items if counts.get(c.code)]
+        out[name] = [
+            (c.code, _(c.label), counts[c.code]) for c in vocab.items if counts.get(c.code)
+        ]
     year_col = extract("year", sub.c.published_on)
     rows = db.execute(
         select(year_col, func.count()).group_by(year_col).order_by(year_col.desc())
     ).all()
-    out["year"] = [(str(int(y)), f"{int(y)}年", n) for y, n in rows if y is not None]
+    out["year"] = [
+        (str(int(y)), _("${year}年", mapping={"year": int(y)}), n) for y, n in rows if y is not None
+    ]
     orgs = request.organisations
     per_org = dict(
         db.execute(

@@ -12,11 +12,13 @@ from datetime import date
 
 import colander
 import deform
+from pyramid.threadlocal import get_current_request
 
 from ..boundary import has_surrogate
+from ..i18n import _, chinese, translate
 from .registry import CatalogueSchema, FieldSpec, Vocabulary
 
-REQUIRED_MSG = "必填"
+REQUIRED_MSG = _("必填")
 KEYWORD_SPLIT = re.compile(r"[,，;；、\s]+")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INDEX_NUMBER_RE = re.compile(r"^[0-9A-Z]{9}(?:[0-9A-Z]{9})?/\d{4}-\d{5}\Z")
@@ -25,7 +27,22 @@ INDEX_NUMBER_RE = re.compile(r"^[0-9A-Z]{9}(?:[0-9A-Z]{9})?/\d{4}-\d{5}\Z")
 def clean_text(node, value) -> None:
     """Reject control characters and lone surrogates (they cannot be stored)."""
     if isinstance(value, str) and (CONTROL.search(value) or has_surrogate(value)):
-        raise colander.Invalid(node, "包含无效字符")
+        raise colander.Invalid(node, _("包含无效字符"))
+
+
+class FieldLabel:
+    """A field's label (the Chinese of catalog_schemas/fields.yaml) inside a message: it reads
+    in the language of the request being served (Chinese without one: the importer, the command
+    line), as the message around it does."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __str__(self) -> str:
+        request = get_current_request()
+        if request is None or not hasattr(request, "translate"):
+            return self.label
+        return translate(request, _(self.label))
 
 
 class ChoiceType(colander.String):
@@ -42,7 +59,13 @@ class ChoiceType(colander.String):
             return colander.null
         code = self.vocabulary.code_for(value)
         if code is None:
-            raise colander.Invalid(node, f"“{value[:50]}”不是有效的{self.field_label}")
+            raise colander.Invalid(
+                node,
+                _(
+                    "“${value}”不是有效的${field}",
+                    mapping={"value": value[:50], "field": FieldLabel(self.field_label)},
+                ),
+            )
         return code
 
 
@@ -52,7 +75,7 @@ class KeywordsType(colander.SchemaType):
     def serialize(self, node, appstruct):
         if appstruct is colander.null or not appstruct:
             return colander.null
-        return "，".join(appstruct)
+        return "，".join(appstruct)  # i18n: the keywords as stored and typed (data)
 
     def deserialize(self, node, cstruct):
         if cstruct is colander.null or cstruct is None or cstruct == "":
@@ -62,7 +85,7 @@ class KeywordsType(colander.SchemaType):
         elif isinstance(cstruct, list | tuple) and all(isinstance(w, str) for w in cstruct):
             words = list(cstruct)
         else:
-            raise colander.Invalid(node, "应为字符串或字符串列表")
+            raise colander.Invalid(node, _("应为字符串或字符串列表"))
         out: list[str] = []
         for w in (w.strip() for w in words):
             if w and w not in out:
@@ -71,7 +94,7 @@ class KeywordsType(colander.SchemaType):
 
 
 class DateType(colander.Date):
-    err_template = "日期格式无效，应为 YYYY-MM-DD"
+    err_template = _("日期格式无效，应为 YYYY-MM-DD")
 
     def serialize(self, node, appstruct):
         # A date field kept in the item's extra data comes back as an ISO string.
@@ -97,15 +120,18 @@ class DateType(colander.Date):
             raise colander.Invalid(node, self.err_template) from None
 
 
-def _select_values(vocab: Vocabulary, required: bool) -> list[tuple[str, str]]:
+def _select_values(vocab: Vocabulary, required: bool, translate) -> list[tuple[str, str]]:
+    """The options: the vocabulary's labels (catalog_schemas/, extracted as messages) in the
+    reader's language (``translate``), a sub-category indented."""
     values = [] if required else [("", "——")]
-    values += [(c.code, "　" * c.depth + c.label) for c in vocab.items]
+    # i18n: the indent of a sub-category (an ideographic space a level)
+    values += [(c.code, "　" * c.depth + translate(_(c.label))) for c in vocab.items]
     return values
 
 
 def _length(spec: FieldSpec):
     if spec.max_length:
-        return colander.Length(max=spec.max_length, max_err=f"不能超过 {spec.max_length} 个字符")
+        return colander.Length(max=spec.max_length, max_err=_("不能超过 ${max} 个字符"))
     return None
 
 
@@ -117,11 +143,13 @@ def _validators(*validators):
 def _keywords_validator(spec: FieldSpec):
     def check(node, value):
         if spec.max_items and len(value) > spec.max_items:
-            raise colander.Invalid(node, f"最多 {spec.max_items} 个主题词")
+            raise colander.Invalid(node, _("最多 ${n} 个主题词", mapping={"n": spec.max_items}))
         for word in value:
             clean_text(node, word)
             if spec.max_length and len(word) > spec.max_length:
-                raise colander.Invalid(node, f"每个主题词不能超过 {spec.max_length} 个字符")
+                raise colander.Invalid(
+                    node, _("每个主题词不能超过 ${n} 个字符", mapping={"n": spec.max_length})
+                )
 
     return check
 
@@ -129,7 +157,7 @@ def _keywords_validator(spec: FieldSpec):
 def index_number_validator(node, value):
     if not INDEX_NUMBER_RE.match(value):
         raise colander.Invalid(
-            node, "索引号格式应为 <机构代码>/<年份>-<5位序号>，如 000014349/2020-00072"
+            node, _("索引号格式应为 <机构代码>/<年份>-<5位序号>，如 000014349/2020-00072")
         )
 
 
@@ -141,13 +169,15 @@ def strip_blank(value):
     return value
 
 
-def field_node(spec: FieldSpec, schema: CatalogueSchema, category_tree: str) -> colander.SchemaNode:
+def field_node(
+    spec: FieldSpec, schema: CatalogueSchema, category_tree: str, translate=chinese
+) -> colander.SchemaNode:
     missing = colander.required if spec.required else None
     if spec.default:
         missing = spec.default  # a required choice with a default may be left out
     kw: dict = {
         "name": spec.name,
-        "title": spec.label,
+        "title": _(spec.label),
         "missing": missing,
         "missing_msg": REQUIRED_MSG,
     }
@@ -181,35 +211,42 @@ def field_node(spec: FieldSpec, schema: CatalogueSchema, category_tree: str) -> 
             else schema.category_tree(category_tree)
         )
         node = colander.SchemaNode(ChoiceType(vocab, spec.label), **kw)
-        node.widget = deform.widget.SelectWidget(values=_select_values(vocab, spec.required))
+        node.widget = deform.widget.SelectWidget(
+            values=_select_values(vocab, spec.required, translate)
+        )
         if spec.default:
             node.default = spec.default
     elif spec.type == "keywords":
         node = colander.SchemaNode(KeywordsType(), validator=_keywords_validator(spec), **kw)
         node.widget = deform.widget.TextInputWidget()
-        node.description = "多个主题词用逗号或空格分隔"
+        node.description = _("多个主题词用逗号或空格分隔")
     else:  # pragma: no cover - registry rejects unknown types
         raise ValueError(spec.type)
     return node
 
 
 def item_schema(
-    schema: CatalogueSchema, category_tree: str = "generic", *, for_form: bool = False
+    schema: CatalogueSchema,
+    category_tree: str = "generic",
+    *,
+    for_form: bool = False,
+    translate=chinese,
 ) -> colander.SchemaNode:
-    """The colander schema for one catalogue item."""
+    """The colander schema for one catalogue item; ``translate`` renders the choices' labels
+    (the form's: ``request.translate``; Chinese by default)."""
     root = colander.SchemaNode(colander.Mapping(unknown="ignore"))
     for spec in schema.fields:
         if for_form and not spec.form:
             continue
         if spec.name == "organisation":
             continue  # resolved against the organisation table by the caller
-        root.add(field_node(spec, schema, category_tree))
+        root.add(field_node(spec, schema, category_tree, translate))
     if for_form:
         root.add(
             colander.SchemaNode(
                 colander.String(),
                 name="note",
-                title="修改说明",
+                title=_("修改说明"),
                 missing="",
                 validator=_validators(clean_text, colander.Length(max=500)),
                 widget=deform.widget.TextInputWidget(),

@@ -56,6 +56,7 @@ _COLUMN_DEFAULTS: dict[str, Any] = {
     "validity": "valid",
     "category": "",
 }
+# i18n: the import report of the command line
 NOTE = "导入"  # the note of an imported item's first version
 
 
@@ -80,8 +81,10 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, Any]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
+        # i18n: the import report of the command line
         raise ImportFileError(f"文件不存在: {path}") from None
     except UnicodeDecodeError:
+        # i18n: the import report of the command line
         raise ImportFileError(f"文件不是 UTF-8 编码: {path}") from None
     yield from parse_rows(text, path.suffix.lower())
 
@@ -94,26 +97,33 @@ def parse_rows(text: str, suffix: str) -> Iterator[tuple[int, Any]]:
             try:
                 row = json.loads(line)
             except (json.JSONDecodeError, RecursionError) as exc:
+                # i18n: the import report of the command line
                 yield number, ValueError(f"JSON 无法解析: {exc}")
                 continue
+            # i18n: the import report of the command line
             yield number, row if isinstance(row, dict) else ValueError("每行应为一个 JSON 对象")
     elif suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames:
+            # i18n: the import report of the command line
             raise ImportFileError("CSV 文件缺少表头")
         try:
             for row in reader:
                 if None in row:
+                    # i18n: the import report of the command line
                     yield reader.line_num, ValueError("列数多于表头")
                     continue
                 yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
         except csv.Error as exc:
+            # i18n: the import report of the command line
             raise ImportFileError(f"CSV 格式错误（第 {reader.line_num} 行）: {exc}") from None
     else:
+        # i18n: the import report of the command line
         raise ImportFileError("只支持 .csv 和 .jsonl 文件")
 
 
 def _reason(exc: colander.Invalid) -> str:
+    # i18n: the import report of the command line
     return "；".join(f"{k}: {v}" for k, v in sorted(exc.asdict().items()))
 
 
@@ -154,6 +164,7 @@ class CatalogueImporter:
             (o for o in self._orgs.values() if code and code in (o.name, o.short_name)), None
         )
         if org is None:
+            # i18n: the import report of the command line
             return f"organisation: 未知机构“{code[:50]}”" if code else "organisation: 必填"
         try:
             data = normalise(self._schema_for(org).deserialize(row), self.service.schema)
@@ -161,6 +172,7 @@ class CatalogueImporter:
             return _reason(exc)
         number = data.get("index_number")
         if number and not number.startswith(org.code + "/"):
+            # i18n: the import report of the command line
             return f"index_number: 索引号“{number}”的前缀应为发布机构代码 {org.code}"
         return org, data
 
@@ -183,6 +195,7 @@ class CatalogueImporter:
             self.service.publish(item, None, self.today)
         except Exception as exc:  # keep the other rows; report this one
             savepoint.rollback()
+            # i18n: the import report of the command line
             return f"无法保存: {exc.__class__.__name__}: {str(exc)[:200]}"
         savepoint.commit()
         return None

@@ -17,6 +17,7 @@ from ..files.extract import extract_text
 from ..files.interfaces import IFileStorage
 from ..files.services import store_content
 from ..files.sniff import ALLOWED_EXTENSIONS, UploadRejected, check_upload
+from ..i18n import CHINESE, _
 from ..locks import required_lock_version
 from ..models import Attachment, CatalogueItem
 from ..models.catalogue import STATUS_LABELS, ItemStatus
@@ -28,14 +29,19 @@ from .services import CatalogueError
 
 PER_PAGE = 20
 #: a harvested item (disclosure.harvest) is the source's: read-only here
-HARVESTED_READ_ONLY = "本条目收割自其他平台，只读；如需修改，请在来源平台修改"
+HARVESTED_READ_ONLY = _("本条目收割自其他平台，只读；如需修改，请在来源平台修改")
 
 
 def _harvested(request, item):
     """The refusal for a change to a harvested item, or None for an item of this instance."""
     if item.harvest_source_id is None:
         return None
-    return error_response(request, 409, HARVESTED_READ_ONLY)
+    return error_response(request, 409, request.translate(HARVESTED_READ_ONLY))
+
+
+def _message(request, exc: Exception) -> str:
+    """A :class:`.services.CatalogueError`'s message in the reader's language."""
+    return request.translate(exc.args[0]) if exc.args else str(exc)
 
 
 def today(request) -> date:
@@ -44,7 +50,12 @@ def today(request) -> date:
 
 
 def item_form(request, organisation, *, buttons) -> deform.Form:
-    schema = item_schema(request.catalogue_schema, organisation.category_tree, for_form=True)
+    schema = item_schema(
+        request.catalogue_schema,
+        organisation.category_tree,
+        for_form=True,
+        translate=request.translate,
+    )
     schema.add(csrf_node(request))
     return deform.Form(schema, buttons=buttons)
 
@@ -118,7 +129,7 @@ def _validate(form: deform.Form, request, page: dict):
         request.response.status = 400
         raise BadForm({**page, "form": failure.render()}) from None
     except ValueError:  # a tampered peppercorn marker (__start__/__end__)
-        raise BadForm(error_response(request, 400, "表单数据无效")) from None
+        raise BadForm(error_response(request, 400, request.translate(_("表单数据无效")))) from None
 
 
 @view_config(
@@ -128,7 +139,7 @@ def _validate(form: deform.Form, request, page: dict):
 )
 def item_new(request):
     org = _organisation_for_new(request)
-    form = item_form(request, org, buttons=(deform.Button("save", "保存草稿"),))
+    form = item_form(request, org, buttons=(deform.Button("save", _("保存草稿")),))
     if request.method == "POST":
         try:
             data = _validate(form, request, {"organisation": org, "item": None})
@@ -137,7 +148,7 @@ def item_new(request):
         item = request.catalogue.create(
             org, normalise(data, request.catalogue_schema), request.identity
         )
-        request.session.flash("草稿已保存")
+        request.session.flash(request.translate(_("草稿已保存")))
         return HTTPSeeOther(request.route_url("officer_item", item_id=item.id))
     return {"form": form.render(), "organisation": org, "item": None}
 
@@ -157,7 +168,10 @@ def item_detail(request):
         "rows": field_rows(request, item),
         "status_labels": STATUS_LABELS,
         "csrf_token": get_csrf_token(request),
-        "allowed_extensions": "、".join(ALLOWED_EXTENSIONS),
+        # i18n: the list separator of each language
+        "allowed_extensions": ("、" if request.locale_name == CHINESE else ", ").join(
+            ALLOWED_EXTENSIONS
+        ),
         "can_publish": item.has_draft
         and not harvested
         and item.status != ItemStatus.REPEALED
@@ -178,8 +192,8 @@ def item_edit(request):
     if refused := _harvested(request, item):
         return refused
     if item.status == ItemStatus.REPEALED:
-        return error_response(request, 409, "已废止的条目不能再修改")
-    form = item_form(request, item.organisation, buttons=(deform.Button("save", "保存草稿"),))
+        return error_response(request, 409, request.translate(_("已废止的条目不能再修改")))
+    form = item_form(request, item.organisation, buttons=(deform.Button("save", _("保存草稿")),))
     if request.method == "POST":
         try:
             data = _validate(form, request, {"organisation": item.organisation, "item": item})
@@ -196,9 +210,9 @@ def item_edit(request):
                 "form": form.render(data),
                 "organisation": item.organisation,
                 "item": item,
-                "error": str(exc),
+                "error": _message(request, exc),
             }
-        request.session.flash("修改已保存为草稿，发布后对公众可见")
+        request.session.flash(request.translate(_("修改已保存为草稿，发布后对公众可见")))
         return HTTPSeeOther(request.route_url("officer_item", item_id=item.id))
     appstruct = {
         k: v for k, v in request.catalogue.editable_data(item).items() if v not in (None, "", [])
@@ -209,7 +223,7 @@ def item_edit(request):
 
 def _check_item_lock(request, item) -> None:
     if required_lock_version(request) != item.lock_version:
-        raise CatalogueError("该条目已被他人修改，请刷新后重试。")
+        raise CatalogueError(_("该条目已被他人修改，请刷新后重试。"))
 
 
 @view_config(
@@ -226,8 +240,10 @@ def item_publish(request):
             item, request.identity, today(request), lock_version=required_lock_version(request)
         )
     except CatalogueError as exc:
-        return error_response(request, 409, str(exc))
-    request.session.flash(f"已发布，索引号 {item.index_number}")
+        return error_response(request, 409, _message(request, exc))
+    request.session.flash(
+        request.translate(_("已发布，索引号 ${number}", mapping={"number": item.index_number}))
+    )
     return HTTPSeeOther(request.route_url("officer_item", item_id=item.id))
 
 
@@ -248,8 +264,8 @@ def item_repeal(request):
             today=today(request),
         )
     except CatalogueError as exc:
-        return error_response(request, 409, str(exc))
-    request.session.flash("已废止")
+        return error_response(request, 409, _message(request, exc))
+    request.session.flash(request.translate(_("已废止")))
     return HTTPSeeOther(request.route_url("officer_item", item_id=item.id))
 
 
@@ -263,10 +279,15 @@ def item_upload(request):
     try:
         _check_item_lock(request, item)
     except CatalogueError as exc:
-        return error_response(request, 409, str(exc))
+        return error_response(request, 409, _message(request, exc))
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file"):
-        return error_response(request, 400, "请选择要上传的文件", {"file": "必填"})
+        return error_response(
+            request,
+            400,
+            request.translate(_("请选择要上传的文件")),
+            {"file": request.translate(_("必填"))},
+        )
     max_bytes = int(s.get(request.registry.settings, "files.max_bytes"))
     with upload.file:
         data = upload.file.read(max_bytes + 1)
@@ -274,7 +295,9 @@ def item_upload(request):
     try:
         kind = check_upload(data, filename, max_bytes)
     except UploadRejected as exc:
-        return error_response(request, 400, str(exc), {"file": str(exc)})
+        return error_response(
+            request, 400, _message(request, exc), {"file": _message(request, exc)}
+        )
     digest, key = store_content(request.find_service(IFileStorage), data)
     attachment = Attachment(
         item=item,
@@ -288,7 +311,9 @@ def item_upload(request):
         created_by_id=request.identity.id,
     )
     request.dbsession.add(attachment)
-    request.session.flash(f"已上传附件 {filename}")
+    request.session.flash(
+        request.translate(_("已上传附件 ${filename}", mapping={"filename": filename}))
+    )
     return HTTPSeeOther(request.route_url("officer_item", item_id=item.id))
 
 
@@ -304,16 +329,18 @@ def item_attachment_delete(request):
     try:
         _check_item_lock(request, item)
     except CatalogueError as exc:
-        return error_response(request, 409, str(exc))
+        return error_response(request, 409, _message(request, exc))
     try:
         attachment_id = int(request.matchdict["attachment_id"])
     except ValueError:
-        return error_response(request, 404, "没有找到该附件")
+        return error_response(request, 404, request.translate(_("没有找到该附件")))
     attachment = request.dbsession.get(Attachment, attachment_id)
     if attachment is None or attachment.item_id != item.id:
-        return error_response(request, 404, "没有找到该附件")
+        return error_response(request, 404, request.translate(_("没有找到该附件")))
     if item.status == ItemStatus.REPEALED:
         raise HTTPForbidden()
     request.dbsession.delete(attachment)
-    request.session.flash(f"已删除附件 {attachment.filename}")
+    request.session.flash(
+        request.translate(_("已删除附件 ${filename}", mapping={"filename": attachment.filename}))
+    )
     return HTTPSeeOther(request.route_url("officer_item", item_id=item.id))

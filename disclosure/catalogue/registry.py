@@ -126,6 +126,7 @@ class CatalogueSchema:
 
 def _one_of_types(node, value):
     if value not in FIELD_TYPES:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise colander.Invalid(node, f"'{value}' 不是有效类型，应为 {', '.join(FIELD_TYPES)}")
 
 
@@ -192,13 +193,16 @@ def _read_yaml(path: Path, root: Path) -> Any:
         with path.open(encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except FileNotFoundError:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: 文件不存在 (file missing)") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: 无法解析 (cannot parse): {exc}") from None
 
 
 def _validate(schema: colander.SchemaNode, data: Any, path: Path, root: Path) -> dict:
     if not isinstance(data, dict):
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: 顶层必须是映射 (top level must be a mapping)")
     try:
         return schema.deserialize(data)
@@ -211,6 +215,7 @@ def _check_unique(codes: list[str], what: str, path: Path, root: Path) -> None:
     seen: set[str] = set()
     for code in codes:
         if code in seen:
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{_where(path, root)}: {what} '{code}' 重复 (duplicate)")
         seen.add(code)
 
@@ -218,6 +223,7 @@ def _check_unique(codes: list[str], what: str, path: Path, root: Path) -> None:
 def load_vocabulary(path: Path, root: Path) -> Vocabulary:
     data = _validate(_VocabularyFile(), _read_yaml(path, root), path, root)
     if data["name"] != path.stem:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(
             f"{_where(path, root)}: name '{data['name']}' 应与文件名 '{path.stem}' 一致"
         )
@@ -228,11 +234,13 @@ def load_vocabulary(path: Path, root: Path) -> Vocabulary:
 
 def _walk_tree(nodes: Any, path: Path, root: Path, trail: str, depth: int) -> list[Choice]:
     if not isinstance(nodes, list):
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: {trail} 必须是列表 (must be a list)")
     out: list[Choice] = []
     for i, node in enumerate(nodes):
         here = f"{trail}[{i}]"
         if not isinstance(node, dict):
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{_where(path, root)}: {here} 必须是映射 (must be a mapping)")
         try:
             clean = _TreeNode().deserialize({k: v for k, v in node.items() if k != "children"})
@@ -248,14 +256,17 @@ def _walk_tree(nodes: Any, path: Path, root: Path, trail: str, depth: int) -> li
 def load_category_tree(path: Path, root: Path) -> Vocabulary:
     raw = _read_yaml(path, root)
     if not isinstance(raw, dict):
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: 顶层必须是映射 (top level must be a mapping)")
     head = _validate(_TreeFile(), {k: v for k, v in raw.items() if k != "items"}, path, root)
     if head["key"] != path.stem:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(
             f"{_where(path, root)}: key '{head['key']}' 应与文件名 '{path.stem}' 一致"
         )
     items = _walk_tree(raw.get("items"), path, root, "items", 0)
     if not items:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: items 不能为空 (empty)")
     _check_unique([c.code for c in items], "code", path, root)
     return Vocabulary(head["key"], head["name"], items)
@@ -271,6 +282,7 @@ def load_schema(root: str | Path) -> CatalogueSchema:
         p.stem: load_category_tree(p, root) for p in sorted((root / "categories").glob("*.yaml"))
     }
     if "generic" not in trees:
+        # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(
             f"{_where(root / 'categories' / 'generic.yaml', root)}: 文件不存在 (file missing)"
         )
@@ -281,18 +293,22 @@ def load_schema(root: str | Path) -> CatalogueSchema:
         where = f"{_where(path, root)}: fields[{i}] ({f['name']})"
         if f["type"] == "choice":
             if not f["vocabulary"]:
+                # i18n: a start-up error about catalog_schemas/, for the operators
                 raise SchemaError(f"{where}.vocabulary: choice 字段必须指定 vocabulary")
             if f["vocabulary"] not in vocabularies:
+                # i18n: a start-up error about catalog_schemas/, for the operators
                 raise SchemaError(
                     f"{where}.vocabulary: 未知词表 '{f['vocabulary']}' "
                     f"(no catalog_schemas/vocabularies/{f['vocabulary']}.yaml)"
                 )
             if f["default"] and f["default"] not in vocabularies[f["vocabulary"]].codes:
+                # i18n: a start-up error about catalog_schemas/, for the operators
                 raise SchemaError(f"{where}.default: '{f['default']}' 不在词表中")
         specs.append(FieldSpec(**f))
     _check_unique([s.name for s in specs], "fields.name", path, root)
     for needed in ("title", "organisation", "index_number", "created_on"):
         if needed not in {s.name for s in specs}:
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{_where(path, root)}: 缺少核心字段 (core field missing): {needed}")
     return CatalogueSchema(specs, vocabularies, trees, root)
 
@@ -306,29 +322,38 @@ def load_organisation_seed(path: str | Path, schema: CatalogueSchema) -> dict:
     def check(node: Any, trail: str) -> None:
         where = f"{_where(path, schema.root)}: {trail}"
         if not isinstance(node, dict):
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{where} 必须是映射 (must be a mapping)")
         for key in ("code", "name", "short_name", "kind"):
             if not node.get(key):
+                # i18n: a start-up error about catalog_schemas/, for the operators
                 raise SchemaError(f"{where}.{key}: 必填 (required)")
         code = str(node["code"])
         if not ORG_CODE_RE.match(code):
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{where}.code: '{code}' 应为9位或18位数字/大写字母")
         if code in codes:
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{where}.code: '{code}' 重复 (duplicate)")
         codes.add(code)
         if node["kind"] not in ORGANISATION_KINDS:
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(
                 f"{where}.kind: '{node['kind']}' 应为 {', '.join(ORGANISATION_KINDS)}"
             )
         tree = node.get("category_tree", "generic")
         if tree not in schema.category_trees:
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{where}.category_tree: 未知目录分类 '{tree}'")
         for key in ORG_TEXT_KEYS:
             if node.get(key) is not None and not isinstance(node[key], str):
+                # i18n: a start-up error about catalog_schemas/, for the operators
                 raise SchemaError(f"{where}.{key}: 必须是文本 (must be text; quote it)")
         if node.get("postcode") and not POSTCODE_RE.match(node["postcode"]):
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{where}.postcode: '{node['postcode']}' 应为6位数字")
         if node.get("email") and not EMAIL_RE.match(node["email"]):
+            # i18n: a start-up error about catalog_schemas/, for the operators
             raise SchemaError(f"{where}.email: '{node['email']}' 不是有效的电子邮箱")
         for i, child in enumerate(node.get("children") or []):
             check(child, f"{trail}.children[{i}]")

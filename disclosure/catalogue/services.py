@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..clock import business_today
+from ..i18n import _
 from ..models import CatalogueItem, CatalogueItemVersion, IndexSerial, Organisation, User
 from ..models.catalogue import ItemStatus, VersionState
 from ..models.counters import take_next
@@ -35,7 +36,9 @@ INDEX_RE = re.compile(r"^(?P<code>[0-9A-Z]+)/(?P<year>\d{4})-(?P<serial>\d{5})$"
 
 
 class CatalogueError(Exception):
-    """A catalogue operation is not allowed in the item's current state."""
+    """A catalogue operation is not allowed in the item's current state. Its message
+    (``args[0]``) is a marked message: ``str()`` reads it in Chinese, ``request.translate`` in
+    the reader's language."""
 
 
 class ConflictError(CatalogueError):
@@ -134,7 +137,7 @@ class CatalogueService:
 
     def _check_lock(self, item: CatalogueItem, lock_version: int | None) -> None:
         if lock_version and lock_version != item.lock_version:
-            raise ConflictError("该条目已被他人修改，请刷新后重试。")
+            raise ConflictError(_("该条目已被他人修改，请刷新后重试。"))
 
     def create(
         self, organisation: Organisation, data: dict[str, Any], user: User | None
@@ -153,7 +156,7 @@ class CatalogueService:
             number=1,
             state=VersionState.DRAFT,
             data=self._snapshot(item, data),
-            note=data.get("note", "") or "新建",
+            note=data.get("note", "") or "新建",  # i18n: the version's stored note
             created_by=user,
         )
         self.db.add(version)
@@ -173,7 +176,7 @@ class CatalogueService:
         pending draft version and the public keeps seeing the published one."""
         self._check_lock(item, lock_version)
         if item.status == ItemStatus.REPEALED:
-            raise CatalogueError("已废止的条目不能再修改。")
+            raise CatalogueError(_("已废止的条目不能再修改。"))
         latest = self.latest_version(item)
         pending = latest if latest is not None and latest.state == VersionState.DRAFT else None
         if item.status == ItemStatus.DRAFT:
@@ -186,7 +189,7 @@ class CatalogueService:
             self.db.add(pending)
         pending.data = snapshot
         version = pending
-        version.note = data.get("note", "") or version.note or "修改"
+        version.note = data.get("note", "") or version.note or "修改"  # i18n: stored note
         version.created_by = user
         item.has_draft = True
         item.updated_at = datetime.now()
@@ -211,9 +214,9 @@ class CatalogueService:
         self._check_lock(item, lock_version)
         version = self.latest_version(item)
         if version is None or version.state != VersionState.DRAFT:
-            raise CatalogueError("没有待发布的内容。")
+            raise CatalogueError(_("没有待发布的内容。"))
         if item.status == ItemStatus.REPEALED:
-            raise CatalogueError("已废止的条目不能再发布。")
+            raise CatalogueError(_("已废止的条目不能再发布。"))
         data = {k: from_json_value(k, v) for k, v in version.data.items()}
         first = item.status == ItemStatus.DRAFT
         if not first:
@@ -255,7 +258,7 @@ class CatalogueService:
         business date) as its ``repealed_on``: table 二 of the annual report counts it."""
         self._check_lock(item, lock_version)
         if item.status not in (ItemStatus.PUBLISHED, ItemStatus.REVISED):
-            raise CatalogueError("只有已发布的条目可以废止。")
+            raise CatalogueError(_("只有已发布的条目可以废止。"))
         extra = item.extra or {}
         if (
             extra.get("normative_kind")
@@ -274,7 +277,7 @@ class CatalogueService:
             number=number,
             state=VersionState.PUBLISHED,
             data=self._snapshot(item, {}),
-            note=note or "废止",
+            note=note or "废止",  # i18n: the version's stored note
             created_by=user,
             published_at=datetime.now(),
         )

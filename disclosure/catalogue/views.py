@@ -9,6 +9,7 @@ from pyramid.view import view_config
 from ..boundary import error_response
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
+from ..i18n import _
 from ..pagination import require_page
 from ..security import Permission
 from .browse import browse, parse_browse_query
@@ -17,7 +18,9 @@ from .visibility import find_visible, is_visible, preview_fields, public_fields,
 
 def field_rows(request, item) -> list[tuple[str, str]]:
     """The standard metadata box: (label, display value) for every field of the item's public
-    view (:func:`.visibility.public_fields`) that belongs in the box."""
+    view (:func:`.visibility.public_fields`) that belongs in the box. The labels, and the labels
+    of the vocabularies' values, are marked messages (the Chinese of catalog_schemas/, extracted
+    by :mod:`disclosure.i18n.extract`): show them with ``|t``."""
     schema = request.catalogue_schema
     # The officer page (officer_views) previews the box of an item that is not public yet.
     data = public_fields(item, schema) if is_visible(item) else preview_fields(item, schema)
@@ -30,13 +33,13 @@ def field_rows(request, item) -> list[tuple[str, str]]:
             value = item.organisation.name
         elif spec.type in ("choice", "category"):
             value = (
-                schema.label(spec.name, value or "", item.organisation.category_tree)
+                _(schema.label(spec.name, value or "", item.organisation.category_tree))
                 if value
                 else ""
             )
         elif spec.type == "keywords":
-            value = "　".join(value or [])
-        rows.append((spec.label, value or "——"))
+            value = "　".join(value or [])  # i18n: the keywords as written (data)
+        rows.append((_(spec.label), value or "——"))
     return rows
 
 
@@ -51,7 +54,9 @@ def catalogue(request):
     try:
         query = parse_browse_query(request, request.GET)
     except colander.Invalid as exc:
-        return error_response(request, 400, "查询参数有误", exc.messages_by_field)
+        return error_response(
+            request, 400, request.translate(_("查询参数有误")), exc.messages_by_field
+        )
     result = browse(request, query)
     require_page(result.page, result.total, result.per_page)
     selected = request.organisations.by_code.get(query.get("organisation") or "")

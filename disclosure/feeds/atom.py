@@ -37,6 +37,11 @@ class Feed:
     updated: datetime
     entries: list[Entry]
     links: dict[str, str] = field(default_factory=dict)  # first, previous, next, last
+    # the language of the feed's own texts (its title); the entries are the items' (Chinese)
+    lang: str = "zh-CN"
+
+
+ENTRY_LANG = "zh-CN"
 
 
 def rfc3339(value: datetime) -> str:
@@ -58,7 +63,7 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
 
 def atom_document(feed: Feed) -> bytes:
     ET.register_namespace("", ATOM)
-    root = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
+    root = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": feed.lang})
     _text(root, "id", feed.id)
     _text(root, "title", feed.title)
     _text(root, "subtitle", feed.subtitle)
@@ -69,9 +74,10 @@ def atom_document(feed: Feed) -> bytes:
     )
     for rel, href in feed.links.items():
         ET.SubElement(root, f"{{{ATOM}}}link", rel=rel, href=href)
-    _text(root, "generator", "disclosure 政府信息公开平台")
+    _text(root, "generator", "disclosure 政府信息公开平台")  # i18n: the software's name
     for entry in feed.entries:
-        node = ET.SubElement(root, f"{{{ATOM}}}entry")
+        entry_attrs = {"xml:lang": ENTRY_LANG} if feed.lang != ENTRY_LANG else {}
+        node = ET.SubElement(root, f"{{{ATOM}}}entry", entry_attrs)
         _text(node, "id", entry.id)
         _text(node, "title", entry.title)
         ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=entry.url)

@@ -31,7 +31,8 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "，".join(value)  # keywords, as the import (and the officer's form) splits them
+        # i18n: data: keywords, as the import (and the officer's form) splits them
+        return "，".join(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..boundary import error_response, field_messages
 from ..catalogue.visibility import public_fields, visible_items
 from ..clock import today
+from ..i18n import HTML_LANG, _
 from ..models import CatalogueItem, CatalogueItemVersion
 from ..models.catalogue import VersionState
 from ..security import Permission
@@ -38,8 +39,8 @@ class FeedQuery(colander.MappingSchema):
     page = colander.SchemaNode(
         colander.Int(),
         missing=1,
-        validator=colander.Range(min=1, min_err="页码应为正整数"),
-        msg="页码应为正整数",
+        validator=colander.Range(min=1, min_err=_("页码应为正整数")),
+        msg=_("页码应为正整数"),
     )
 
 
@@ -74,7 +75,8 @@ def _entry(request, item: CatalogueItem, revised) -> Entry:
     url = request.route_url("item", index_number=item.index_number)
     return Entry(
         id=url,
-        title=item.title + ("（已废止）" if item.status == "repealed" else ""),
+        title=item.title
+        + (request.translate(_("（已废止）")) if item.status == "repealed" else ""),
         url=url,
         published=published,
         updated=updated,
@@ -84,17 +86,18 @@ def _entry(request, item: CatalogueItem, revised) -> Entry:
     )
 
 
-def _feed(request, conditions, *, title: str, alternate: str) -> Response:
+def _feed(request, conditions, *, title, alternate: str) -> Response:
+    """A page of the feed; ``title`` is a marked message (translated here)."""
     try:
         page = _page(request)
     except colander.Invalid as exc:
-        return error_response(request, 400, "订阅参数有误", field_messages(exc, request))
+        return error_response(request, 400, _("订阅参数有误"), field_messages(exc, request))
     db = request.dbsession
     base = visible_items().where(*conditions)
     total = db.scalar(select(func.count()).select_from(base.subquery()))
     last = max(1, -(-total // PER_PAGE))
     if page > last:
-        raise HTTPNotFound("没有这一页")
+        raise HTTPNotFound(_("没有这一页"))
     items = list(
         db.scalars(
             base.order_by(CatalogueItem.published_on.desc(), CatalogueItem.id.desc())
@@ -117,22 +120,27 @@ def _feed(request, conditions, *, title: str, alternate: str) -> Response:
     updated = max((e.updated for e in entries), default=None) or day_start(today(request))
     feed = Feed(
         id=at(1),
-        title=title,
-        subtitle="政府信息公开目录 · 最新公开的政府信息",
+        title=request.translate(title),
+        subtitle=request.translate(_("政府信息公开目录 · 最新公开的政府信息")),
         self_url=at(page),
         alternate_url=alternate,
         updated=updated,
         entries=entries,
         links=links,
+        lang=HTML_LANG.get(request.locale_name, request.locale_name),
     )
     return Response(body=atom_document(feed), content_type=ATOM_TYPE, charset="utf-8")
 
 
 @view_config(route_name="feed_portal", permission=Permission.VIEW)
 def portal_feed(request):
-    portal = request.organisations.roots[0].name if request.organisations.roots else "政府信息公开"
+    roots = request.organisations.roots
+    portal = roots[0].name if roots else request.translate(_("政府信息公开"))
     return _feed(
-        request, [], title=f"{portal} · 政府信息公开", alternate=request.route_url("catalogue")
+        request,
+        [],
+        title=_("${name} · 政府信息公开", mapping={"name": portal}),
+        alternate=request.route_url("catalogue"),
     )
 
 
@@ -141,11 +149,11 @@ def organisation_feed(request):
     orgs = request.organisations
     org = orgs.by_code.get(request.matchdict["code"])
     if org is None:
-        raise HTTPNotFound("没有找到该机构")
+        raise HTTPNotFound(_("没有找到该机构"))
     return _feed(
         request,
         [CatalogueItem.organisation_id.in_(orgs.subtree_ids(org))],
-        title=f"{org.name} · 政府信息公开",
+        title=_("${name} · 政府信息公开", mapping={"name": org.name}),
         alternate=request.route_url("catalogue", _query={"organisation": org.code}),
     )
 
@@ -157,11 +165,11 @@ def topic_feed(request):
     code = request.matchdict["topic"]
     choice = next((c for c in vocabulary.items if c.code == code), None)
     if choice is None:
-        raise HTTPNotFound("没有这个主题")
+        raise HTTPNotFound(_("没有这个主题"))
     return _feed(
         request,
         [CatalogueItem.topic == code],
-        title=f"主题：{choice.label} · 政府信息公开",
+        title=_("主题：${topic} · 政府信息公开", mapping={"topic": choice.label}),
         alternate=request.route_url("catalogue", _query={"topic": code}),
     )
 
@@ -207,5 +215,5 @@ def sitemap_part(request):
     urls = _site_urls(request)
     chunk = urls[(n - 1) * SITEMAP_LIMIT : n * SITEMAP_LIMIT]
     if n < 1 or not chunk or len(urls) <= SITEMAP_LIMIT:
-        raise HTTPNotFound("没有这一部分")
+        raise HTTPNotFound(_("没有这一部分"))
     return Response(body=urlset(chunk), content_type=XML_TYPE, charset="utf-8")

@@ -7,6 +7,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from ..i18n import _, chinese
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -36,7 +38,16 @@ ALLOWED_EXTENSIONS = sorted(
 
 
 class UploadRejected(Exception):
-    """The upload is not an accepted kind of file, or is too large."""
+    """The upload is not an accepted kind of file, or is too large. ``message`` (also
+    ``args[0]``) is a marked message, for ``request.translate``; ``str()`` is its Chinese (the
+    letters, the harvest's record errors)."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return chinese(self.message)
 
 
 def _zip_kind(data: bytes) -> FileKind | None:
@@ -72,9 +83,20 @@ def sniff(data: bytes, filename: str) -> FileKind:
         # The legacy Office container holds Word and Excel alike; the extension picks which.
         kind = XLS if ext == ".xls" else DOC if ext == ".doc" else None
     if kind is None:
-        raise UploadRejected("不支持的文件类型：只接受 PDF、Word、Excel 和图片（PNG、JPEG、GIF）")
+        raise UploadRejected(
+            _("不支持的文件类型：只接受 PDF、Word、Excel 和图片（PNG、JPEG、GIF）")
+        )
     if ext not in kind.extensions:
-        raise UploadRejected(f"文件内容（{kind.media_type}）与扩展名“{ext or '无'}”不符")
+        if ext:
+            message = _(
+                "文件内容（${media_type}）与扩展名“${ext}”不符",
+                mapping={"media_type": kind.media_type, "ext": ext},
+            )
+        else:
+            message = _(
+                "文件内容（${media_type}）与扩展名“无”不符", mapping={"media_type": kind.media_type}
+            )
+        raise UploadRejected(message)
     return kind
 
 
@@ -86,7 +108,9 @@ def human_size(size: int) -> str:
 
 def check_upload(data: bytes, filename: str, max_bytes: int) -> FileKind:
     if not data:
-        raise UploadRejected("文件为空")
+        raise UploadRejected(_("文件为空"))
     if len(data) > max_bytes:
-        raise UploadRejected(f"文件过大：不能超过 {human_size(max_bytes)}")
+        raise UploadRejected(
+            _("文件过大：不能超过 ${size}", mapping={"size": human_size(max_bytes)})
+        )
     return sniff(data, filename)

@@ -7,16 +7,18 @@ import logging
 from pyramid.view import exception_view_config
 
 from ..boundary import error_response
+from ..i18n import _
 from .interfaces import FileStoreUnavailable
 
 log = logging.getLogger(__name__)
 
 # For officers' uploads and anything else that stores a file; the application form says more
 # (the application was not filed), see disclosure.requests.views.
-UNAVAILABLE = (
+# (marked messages: shown through request.translate)
+UNAVAILABLE = _(
     "文件存储空间已满或不可写，本次上传的文件和所做的修改均未保存，请稍后再试或联系系统管理员"
 )
-APPLICATION_NOT_FILED = "附件存储空间已满或不可写，请稍后再试；您的申请尚未提交"
+APPLICATION_NOT_FILED = _("附件存储空间已满或不可写，请稍后再试；您的申请尚未提交")
 
 
 @exception_view_config(FileStoreUnavailable)

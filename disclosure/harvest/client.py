@@ -77,6 +77,7 @@ def _text(node, tag: str) -> str:
 def _record(node) -> RawRecord:
     header = node.find(_q("header"))
     if header is None:
+        # i18n: command line (the harvest's errors)
         raise ValueError("记录缺少 header")
     metadata = node.find(_q("metadata"))
     content = None
@@ -107,12 +108,16 @@ class Client:
                 data = response.read(max_bytes + 1)
         except urllib.error.HTTPError as exc:
             retry = exc.headers.get("Retry-After") if exc.headers else None
+            # i18n: command line (the harvest's errors)
             later = f"，请于 {retry} 秒后重试" if retry else ""
+            # i18n: command line (the harvest's errors)
             raise HarvestError(f"来源返回 HTTP {exc.code}{later}：{url}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
+            # i18n: command line (the harvest's errors)
             raise HarvestError(f"无法连接来源：{reason}（{url}）") from None
         if len(data) > max_bytes:
+            # i18n: command line (the harvest's errors)
             raise HarvestError(f"响应超过 {max_bytes} 字节：{url}")
         return data
 
@@ -123,6 +128,7 @@ class Client:
     @staticmethod
     def _check_xml(data: bytes) -> None:
         if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+            # i18n: command line (the harvest's errors)
             raise HarvestError("来源的响应含有 DTD 或实体声明，拒绝解析")
 
     @staticmethod
@@ -131,9 +137,11 @@ class Client:
             code = error.get("code", "")
             message = (error.text or "").strip()
             if code == "badResumptionToken":
+                # i18n: command line (the harvest's errors)
                 raise BadResumptionToken(f"来源不再接受断点续传标记：{message}")
             if code == "noRecordsMatch":
                 continue
+            # i18n: command line (the harvest's errors)
             raise HarvestError(f"来源返回 OAI-PMH 错误 {code}：{message}")
 
     def _document(self, data: bytes):
@@ -141,8 +149,10 @@ class Client:
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
+            # i18n: command line (the harvest's errors)
             raise HarvestError(f"来源的响应不是有效的 XML：{exc}") from None
         if root.tag != _q("OAI-PMH"):
+            # i18n: command line (the harvest's errors)
             raise HarvestError("来源的响应不是 OAI-PMH 文档")
         self._errors(root)
         return root
@@ -153,6 +163,7 @@ class Client:
         root = self._document(self._get(verb="Identify"))
         node = root.find(_q("Identify"))
         if node is None:
+            # i18n: command line (the harvest's errors)
             raise HarvestError("来源的 Identify 响应不完整")
         return {
             etree.QName(child).localname: (child.text or "").strip()
@@ -199,6 +210,7 @@ class Client:
         except etree.XMLSyntaxError:
             return self._salvage(data)
         if root.tag != _q("OAI-PMH"):
+            # i18n: command line (the harvest's errors)
             raise HarvestError("来源的响应不是 OAI-PMH 文档")
         self._errors(root)
         node = root.find(_q("ListRecords"))
@@ -209,6 +221,7 @@ class Client:
             try:
                 records.append(_record(element))
             except ValueError as exc:
+                # i18n: command line (the harvest's errors)
                 records.append(RawRecord(f"（第 {n} 条记录）", "", problem=str(exc)))
         token_node = node.find(_q("resumptionToken"))
         next_token = (token_node.text or "").strip() if token_node is not None else ""
@@ -219,6 +232,7 @@ class Client:
         """A page that is not well-formed as a whole: parse each record on its own."""
         root = _ROOT.search(data)
         if root is None or not _LIST_END.search(data):
+            # i18n: command line (the harvest's errors)
             raise HarvestError("来源的响应不是有效的 XML，且无法逐条读取（可能被截断）")
         start, name = root.group(0), root.group(1)
         records = []
@@ -230,6 +244,7 @@ class Client:
             except (etree.XMLSyntaxError, ValueError, IndexError) as exc:
                 ident = _IDENTIFIER.search(chunk)
                 stamp = _DATESTAMP.search(chunk)
+                # i18n: command line (the harvest's errors)
                 records.append(
                     RawRecord(
                         identifier=_decode(ident.group(1)) if ident else f"（第 {n} 条记录）",

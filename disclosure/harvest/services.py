@@ -75,6 +75,7 @@ SOURCE_STATUSES = ("published", "revised", "repealed")
 UNCOMPARED = {"published_on"}
 SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 OUTCOMES = ("created", "updated", "repealed", "withdrawn", "unchanged")
+# i18n: command line (the harvest's report and errors)
 LABELS = {
     "created": "新增",
     "updated": "更新",
@@ -125,12 +126,14 @@ class Report:
 
     def summary(self) -> str:
         parts = [f"{LABELS[k]} {self.counts[k]}" for k in OUTCOMES]
+        # i18n: command line (the harvest's report and errors)
         return "，".join([*parts, f"错误 {len(self.errors)}"])
 
 
 def normalise_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        # i18n: command line (the harvest's report and errors)
         raise HarvestError(f"来源地址应为 http(s) 网址，如 https://example.gov.cn/oai：{url[:200]}")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 
@@ -179,6 +182,7 @@ class Harvester:
         with self.factory() as db:
             org = db.scalars(select(Organisation).where(Organisation.code == org_code)).first()
             if org is None:
+                # i18n: command line (the harvest's report and errors)
                 raise HarvestError(f"本机没有机构代码 {org_code}")
             identify = client.identify()
             source = db.scalars(
@@ -206,15 +210,19 @@ class Harvester:
                 source.resumption_token = None
             db.commit()
             source_id, org_id = source.id, org.id
+            # i18n: command line (the harvest's report and errors)
             self.say(
                 f"来源：{name or base_url}（{base_url}），"
                 f"集合 {wanted or '（全部）'}，归入 {org.code} {org.name}"
             )
             if resuming:
+                # i18n: command line (the harvest's report and errors)
                 self.say("从中断处继续（断点续传）")
             elif source.run_from:
+                # i18n: command line (the harvest's report and errors)
                 self.say(f"增量收割：自 {source.run_from} 起")
             else:
+                # i18n: command line (the harvest's report and errors)
                 self.say("全量收割")
             token, start = source.resumption_token, source.run_from
         while True:
@@ -225,6 +233,7 @@ class Harvester:
             except BadResumptionToken as exc:
                 if not token:
                     raise
+                # i18n: command line (the harvest's report and errors)
                 self.say(f"{exc}；从本次收割的起点重新开始")
                 token = None
                 continue
@@ -279,9 +288,11 @@ class Harvester:
                     except RecordError as exc:
                         error = exc
                     except Exception as exc:  # the database refused it: report, go on
+                        # i18n: command line (the harvest's report and errors)
                         error = RecordError(f"无法保存：{type(exc).__name__}: {str(exc)[:200]}")
                 if error is not None:
                     report.errors.append((record.identifier, str(error)))
+                    # i18n: command line (the harvest's report and errors)
                     self.say(f"  错误 {record.identifier}：{error}")
                 else:
                     report.add(outcome)
@@ -313,6 +324,7 @@ class Harvester:
     def _check(self, db: Session, tree, client: Client, org_id: int, record: RawRecord) -> Incoming:
         node = record.metadata
         if node is None or node.tag != f"{{{DISCLOSURE}}}item":
+            # i18n: command line (the harvest's report and errors)
             raise RecordError("记录不是 disclosure 格式（缺少元数据）")
         raw: dict[str, Any] = {}
         files: list[dict[str, str]] = []
@@ -330,12 +342,15 @@ class Harvester:
         status = raw.pop("status", "").strip()
         url = raw.pop("url", "").strip()
         if status not in SOURCE_STATUSES:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"status: 未知状态“{status[:20]}”")
         home = tree.by_id[org_id]
         org = tree.by_code.get(org_code)
         if org is None:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"organisation: 未知机构“{org_code[:50]}”")
         if org.id != home.id and home not in tree.ancestors(org):
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"organisation: 机构 {org.code} 不在 {home.code} {home.name} 之下")
         category_tree = org.category_tree
         existing = db.execute(
@@ -346,13 +361,16 @@ class Harvester:
         try:
             data = normalise(item_schema(self.schema, category_tree).deserialize(raw), self.schema)
         except colander.Invalid as exc:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(
                 "；".join(f"{k}: {v}" for k, v in sorted(exc.asdict().items()))
             ) from None
         number = data.get("index_number") or ""
         if not number:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError("index_number: 必填")
         if not number.startswith(org.code + "/"):
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"index_number: 索引号“{number}”的前缀应为发布机构代码 {org.code}")
         known = {sha: (key, text) for sha, key, text in existing}
         return Incoming(
@@ -370,24 +388,29 @@ class Harvester:
         filename = (attrs.get("filename") or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
         url = (attrs.get("url") or "").strip()
         if not SHA256.match(sha) or not filename:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError("attachments: 附件缺少文件名或 SHA-256")
         if sha in known:
             key, text = known[sha]
             data = None
         else:
             if not url.startswith(("http://", "https://")):
+                # i18n: command line (the harvest's report and errors)
                 raise RecordError(f"attachments: 附件 {filename} 的下载地址无效")
             try:
                 data = client.fetch(url, self.max_bytes)
             except HarvestError as exc:
+                # i18n: command line (the harvest's report and errors)
                 raise RecordError(f"attachments: 附件 {filename} 无法下载：{exc}") from None
         if data is None:
             data = self.storage.get(key)
         if hashlib.sha256(data).hexdigest() != sha:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"attachments: 附件 {filename} 的 SHA-256 不符")
         try:
             kind = check_upload(data, filename, self.max_bytes)
         except UploadRejected as exc:
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"attachments: 附件 {filename}：{exc}") from None
         if sha not in known:
             _, key = store_content(self.storage, data)
@@ -412,9 +435,12 @@ class Harvester:
             select(CatalogueItem).where(CatalogueItem.index_number == incoming.index_number)
         ).first()
         if item is not None and item.harvest_source_id != source.id:
+            # i18n: command line (the harvest's report and errors)
             where = "本机条目" if item.harvest_source_id is None else "另一来源收割的条目"
+            # i18n: command line (the harvest's report and errors)
             raise RecordError(f"index_number: 索引号 {incoming.index_number} 已被{where}使用")
         today = self.today()
+        # i18n: a record (the item's version note), kept in Chinese
         note = f"收割自 {source.repository_name or source.base_url}"
         if item is None:
             org = db.get(Organisation, incoming.organisation_id)
@@ -424,6 +450,7 @@ class Harvester:
             self._provenance(item, source, incoming)
             self._sync_files(db, item, incoming.files)
             if incoming.status == "repealed":
+                # i18n: a record (the item's version note), kept in Chinese
                 service.repeal(item, None, "来源已废止", today=today)
             return "created"
         outcome = "unchanged"
@@ -436,6 +463,7 @@ class Harvester:
         if self._sync_files(db, item, incoming.files):
             outcome = "updated"
         if incoming.status == "repealed":
+            # i18n: a record (the item's version note), kept in Chinese
             service.repeal(item, None, "来源已废止", today=today)
             outcome = "repealed"
         if outcome != "unchanged":
@@ -500,6 +528,7 @@ class Harvester:
                 older.state = VersionState.SUPERSEDED
         number = item.versions[-1].number + 1 if item.versions else 1
         snapshot = {**service.item_data(item), "attachments": [a.id for a in item.attachments]}
+        # i18n: a record (the item's version note), kept in Chinese
         db.add(
             CatalogueItemVersion(
                 item=item,

@@ -26,6 +26,7 @@ def thresholds_from_settings(settings) -> Thresholds:
         except (TypeError, ValueError):
             value = -1
         if value < 0:
+            # i18n: a startup error for the site's operators, already in both languages
             raise SettingsError(f"{key}: 应为非负整数 (a non-negative integer), not {raw!r}")
         values[field] = value
     return Thresholds(**values)

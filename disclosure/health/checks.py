@@ -1,7 +1,8 @@
 """The checks behind ``/healthz`` (and ``disclosure index-check``): each returns a dict with a
 ``status`` of ``ok``, ``warn`` or ``fail`` and a few figures, never personal data, file paths
 or connection URLs. A check that raises is a ``fail`` with a short reason in Chinese and the
-error's class name."""
+error's class name. These texts are for the site's operators (a monitor reading ``/healthz``,
+the command line): in Chinese, like the command line, whatever the request's language."""
 
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ from ..search.interfaces import SearchQuery
 OK, WARN, FAIL = "ok", "warn", "fail"
 _RANK = {OK: 0, WARN: 1, FAIL: 2}
 
+# i18n: for the site's operators (a monitor, disclosure index-check), like the command line
 DATABASE_DOWN = "数据库不可用"
+# i18n: for the site's operators (a monitor, disclosure index-check), like the command line
 INDEX_UNREADABLE = "检索索引无法读取（文件缺失或损坏），请运行 disclosure reindex 重建索引"
+# i18n: for the site's operators (a monitor, disclosure index-check), like the command line
 INDEX_EMPTY = "检索索引为空，但目录中有公开条目：请运行 disclosure reindex 重建索引"
 
 
@@ -57,11 +61,12 @@ def check_database(engine: Engine) -> dict:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1")).scalar_one()
     except Exception as exc:
-        return {**_failed(exc, "数据库查询失败"), "ms": _ms(started)}
+        return {**_failed(exc, "数据库查询失败"), "ms": _ms(started)}  # i18n: for operators
     return {"status": OK, "dialect": engine.dialect.name, "ms": _ms(started)}
 
 
 #: a word every catalogue holds: the probe reads the text index, not only the document list
+# i18n: a search term (data), not text shown
 PROBE = SearchQuery(q="公开", per_page=1)
 
 
@@ -88,6 +93,7 @@ def check_search(search_index, session_factory: sessionmaker) -> dict:
             with session_factory() as db:
                 public = db.scalar(visible_items(CatalogueItem.id).limit(1)) is not None
         except Exception as exc:
+            # i18n: for the site's operators
             return {"engine": name, **_failed(exc, "无法读取目录"), "ms": _ms(started)}
         if public:
             result.update(status=FAIL, error=INDEX_EMPTY)
@@ -110,7 +116,7 @@ def check_mail(session_factory: sessionmaker, now: datetime, thresholds: Thresho
                 .where(MailOutbox.status == MailStatus.FAILED)
             )
     except Exception as exc:
-        return _failed(exc, "无法读取邮件发件箱")
+        return _failed(exc, "无法读取邮件发件箱")  # i18n: for the site's operators
     age = max(0, int((now - oldest).total_seconds())) if oldest is not None else None
     result = {
         "status": OK,
@@ -120,11 +126,12 @@ def check_mail(session_factory: sessionmaker, now: datetime, thresholds: Thresho
     }
     problems = []
     if age is not None and age > thresholds.mail_warn_seconds:
-        problems.append(f"最早的待发邮件已等待 {age // 60} 分钟")
+        problems.append(f"最早的待发邮件已等待 {age // 60} 分钟")  # i18n: for operators
     if failed:
+        # i18n: for the site's operators
         problems.append(f"{failed} 封邮件发送失败（disclosure mail-worker --retry-failed）")
     if problems:
-        result.update(status=WARN, warning="；".join(problems))
+        result.update(status=WARN, warning="；".join(problems))  # i18n: for operators
     return result
 
 
@@ -138,16 +145,18 @@ def check_disk(places: dict[str, Path], thresholds: Thresholds) -> dict:
         try:
             free = shutil.disk_usage(existing).free
         except OSError as exc:
+            # i18n: for the site's operators
             result[name] = {"status": FAIL, "error": "目录不可用", "error_type": type(exc).__name__}
             continue
         place = {"status": OK, "free_bytes": free}
         warnings = []
         if existing != path:
-            warnings.append("目录尚不存在（首次写入时创建）")
+            warnings.append("目录尚不存在（首次写入时创建）")  # i18n: for operators
         if free < thresholds.disk_warn_bytes:
+            # i18n: for the site's operators
             warnings.append(f"可用空间低于 {thresholds.disk_warn_bytes} 字节")
         if warnings:
-            place.update(status=WARN, warning="；".join(warnings))
+            place.update(status=WARN, warning="；".join(warnings))  # i18n: for operators
         result[name] = place
     result["status"] = worst(p["status"] for k, p in result.items() if k != "status")
     return result

@@ -10,7 +10,9 @@ and English.
   switch at ``/language``, else the first language of ``Accept-Language`` the site has, else
   Chinese.
 - ``request.translate(message)`` renders a marked message (or passes a plain string through) in
-  the request's language; the templates have the same as the ``t`` filter.
+  the request's language; the templates have the same as the ``t`` filter. A marked message is
+  a ``str`` whose value is its Chinese *source* (``${name}`` placeholders unfilled): show it
+  only through ``request.translate``, ``|t`` or :func:`chinese`, never with ``str()``.
 """
 
 from __future__ import annotations
@@ -71,10 +73,40 @@ def translate(request, message, mapping: dict | None = None) -> str:
     """``message`` in the request's language: a marked message translated (with ``mapping``
     filled in), anything else as it is."""
     if isinstance(message, TranslationString):
-        return request.localizer.translate(message, mapping=mapping)
+        localizer = request.localizer
+        return localizer.translate(message, mapping=_filled(message, mapping, localizer.translate))
     if message is None:
         return ""
     return str(message)
+
+
+def _filled(message: TranslationString, mapping: dict | None, render) -> dict | None:
+    """``message``'s mapping (updated by ``mapping``) with every marked value rendered by
+    ``render`` first, its own mapping filled in the same way (a label inside a message)."""
+    values = {**(message.mapping or {}), **(mapping or {})}
+    if not any(isinstance(v, TranslationString) for v in values.values()):
+        return mapping
+    return {
+        key: render(value, mapping=_filled(value, None, render))
+        if isinstance(value, TranslationString)
+        else value
+        for key, value in values.items()
+    }
+
+
+def chinese(message) -> str:
+    """A marked message in Chinese, its mapping filled in: for what is kept or sent as written
+    (a letter, a log line), where no reader's language applies."""
+    if isinstance(message, TranslationString):
+        return _interpolated(message, None)
+    return "" if message is None else str(message)
+
+
+def _interpolated(message: TranslationString, mapping: dict | None) -> str:
+    filled = _filled(message, mapping, _interpolated)
+    if filled is not None:
+        message = TranslationString(message, mapping={**(message.mapping or {}), **filled})
+    return message.interpolate()
 
 
 def safe_next(url: str | None) -> str:

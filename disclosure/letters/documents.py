@@ -20,15 +20,22 @@ from ..files.labels import size_label
 from ..files.responses import file_response
 from ..files.services import store_content
 from ..files.sniff import UploadRejected, check_upload
+from ..i18n import _
 from ..locks import required_lock_version
 from ..models import DisclosureRequest, RequestEvent
 from ..models.documents import DocumentDownload, ReleasedDocument
 from ..models.requests import RequestStatus
 from ..requests.access import case_from_api, lookup_case
+from ..requests.history import message, render_chinese
 from ..security import Permission
 
 # A case that ended without an answer has nothing to deliver.
 NO_DELIVERY = (RequestStatus.WITHDRAWN, RequestStatus.ABANDONED)
+
+TAKEN = _("该申请已被他人处理，请刷新页面后查看最新状态再操作。")
+ENDED = _("本件已撤回或视为放弃，不再提供信息")
+NO_FILE = _("请选择要提供的文件")
+NOT_FOUND = _("没有找到该文件")
 
 
 def release(
@@ -56,18 +63,22 @@ def release(
         uploaded_by_id=user.id if user else None,
     )
     db.add(document)
+    # what the applicant sees: the history's message, kept in Chinese as the record
+    said = message("document_provided", filename=filename, size=size_label(len(data)))
     db.add(
         RequestEvent(
             request=req,
             on=on,
             actor_id=user.id if user else None,
-            actor_label=user.history_label if user else "系统",
+            actor_label=user.history_label if user else "系统",  # i18n: a stored record
             action="release_document",
             from_status=req.status,
             to_status=req.status,
             reason="",
             changes={"document": filename, "size": len(data), "sha256": digest},
-            public_text=f"提供政府信息：{filename}（{size_label(len(data))}），可在本页下载。",
+            public_text=render_chinese(said),
+            message=said["code"],
+            message_params=said["params"],
         )
     )
     db.flush()
@@ -111,16 +122,16 @@ def upload(request):
 
     req = request.context.request
     if required_lock_version(request) != req.lock_version:
-        return error_response(request, 409, "该申请已被他人处理，请刷新页面后查看最新状态再操作。")
+        return error_response(request, 409, TAKEN)
 
-    def refused(message: str):
-        return case_page_again(request, 400, document_error={"message": message})
+    def refused(problem):
+        return case_page_again(request, 400, document_error={"message": request.translate(problem)})
 
     if req.status in NO_DELIVERY:
-        return refused("本件已撤回或视为放弃，不再提供信息")
+        return refused(ENDED)
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file"):
-        return refused("请选择要提供的文件")
+        return refused(NO_FILE)
     max_bytes = int(s.get(request.registry.settings, "files.max_bytes"))
     with upload.file:
         data = upload.file.read(max_bytes + 1)
@@ -128,7 +139,9 @@ def upload(request):
     try:
         kind = check_upload(data, filename, max_bytes)
     except UploadRejected as exc:
-        return refused(f"{filename}：{exc}")
+        return refused(
+            _("${filename}：${problem}", mapping={"filename": filename, "problem": exc.message})
+        )
     release(
         request.dbsession,
         request.find_service(IFileStorage),
@@ -140,7 +153,11 @@ def upload(request):
         user=request.identity,
         on=today(request),
     )
-    request.session.flash(f"已提供 {filename}，申请人可凭追踪号和查询码下载")
+    request.session.flash(
+        request.translate(
+            _("已提供 ${filename}，申请人可凭追踪号和查询码下载", mapping={"filename": filename})
+        )
+    )
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
 
 
@@ -148,7 +165,7 @@ def upload(request):
 def officer_download(request):
     document = _find(request.context.request, request.matchdict["document_id"])
     if document is None:
-        return error_response(request, 404, "没有找到该文件")
+        return error_response(request, 404, NOT_FOUND)
     record_download(request, document, "officer", "web")
     return document_response(request, document)
 
@@ -189,7 +206,7 @@ def _applicant_document(request, tracking: str, code: str, document_id: str, cha
         return error_response(request, status, error)
     document = _find(req, document_id)
     if document is None:
-        return error_response(request, 404, "没有找到该文件")
+        return error_response(request, 404, NOT_FOUND)
     record_download(request, document, "applicant", channel)
     return document_response(request, document)
 

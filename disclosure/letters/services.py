@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..files.services import store_content
+from ..i18n import _, chinese
 from ..law import Law
 from ..models import DisclosureRequest, Letter, LetterSerial, Organisation, RequestEvent, User
 from ..models.counters import take_next
 from ..models.requests import REQUEST_KINDS
+from ..requests.history import message, render_chinese
 from .builders import build_from_template
 from .templates import (
     CONSULTATION_LETTERS,
@@ -27,17 +29,34 @@ from .templates import (
     render_text,
 )
 
-PREVIEW_NUMBER = "（预览，未编号）"
+PREVIEW_NUMBER = "（预览，未编号）"  # i18n: printed in a preview letter, in Chinese
+# i18n: punctuation ending a Chinese sentence, trimmed before it goes into a letter
 _TRAILING = " 。．.，,；;：:！!"
+
+
+UNKNOWN_KIND = _("未知的文书类型")
+OTHER_CASE = _("只能更正本件的文书")
+
+
+def _cannot_issue(name: str):
+    """Why the case cannot have this letter now (``name``: the letter type's, in Chinese)."""
+    return _("本件目前不能出具《${letter}》", mapping={"letter": name})
 
 
 class LetterError(Exception):
     """This letter cannot be issued for the case now (a message for the officer); ``fields``:
-    the officer inputs that are missing or wrong, by name, for the form."""
+    the officer inputs that are missing or wrong, by name, for the form.
+
+    ``message`` (also ``args[0]``) and the values of ``fields`` may be marked messages: show
+    them through ``request.translate``; ``str()`` gives the message in Chinese."""
 
     def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.fields = fields or {}
+
+    def __str__(self) -> str:
+        return chinese(self.message)
 
 
 def reconsideration_body(org: Organisation) -> str:
@@ -47,7 +66,7 @@ def reconsideration_body(org: Organisation) -> str:
     if org.reconsideration_body:
         return org.reconsideration_body
     if org.parent is None:
-        return "上一级人民政府"
+        return "上一级人民政府"  # i18n: the letter's text (where to apply), in Chinese
     if org.kind == "department":
         return (
             org.parent.name if org.parent.kind != "department" else reconsideration_body(org.parent)
@@ -156,6 +175,7 @@ def application_words(req: DisclosureRequest) -> dict[str, str]:
     """How a letter names what was asked: a disclosure request, or a request to correct the
     applicant's own records (a different application, with its own words)."""
     correction = req.request_kind == "record_correction"
+    # i18n: phrases of the letter's text, in Chinese
     return {
         "application": REQUEST_KINDS.get(req.request_kind, REQUEST_KINDS["disclosure"]),
         "request_verb": "要求更正" if correction else "申请获取",
@@ -175,6 +195,7 @@ def values_for(
     the inputs the letter variant declares are taken from it (it cannot change the case's
     facts), and none has a default."""
     if ctx.law is None:
+        # i18n: internal error, not shown to readers
         raise LetterError("文书需要规则数据 (LetterContext.law)")
     template = ctx.templates.get(kind)
     variant = _variant_of(req, kind, variant)
@@ -190,6 +211,7 @@ def values_for(
     }
     profile = ctx.law.profile(req.profile)
     org = req.organisation
+    # i18n: the letter's values ("无": no number), in Chinese
     values: dict[str, Any] = {
         "agency": org.name,
         "agency_short": org.short_name,
@@ -233,7 +255,7 @@ def values_for(
     consultation = _consultation_for(req, kind, variant)
     deadline = None
     if consultation is not None:
-        values["third_party"] = consultation.get("note", "") or "第三方"
+        values["third_party"] = consultation.get("note", "") or "第三方"  # i18n: letter text
         values["consulted_agency"] = consultation.get("note", "")
         received = consultation.get("received")
         # The party's period runs from ITS receipt of the letter (Art. 32, 34): a date only
@@ -267,11 +289,12 @@ def _excessive_values(req: DisclosureRequest, kind: str) -> dict[str, Any]:
         if changes.get("reasons_received"):
             on = changes.get("reasons_received_on")
             day = format_date(date.fromisoformat(on)) if on else format_date(given.on)
-            out["reasons_given"] = f"您于{day}说明了申请理由"
+            out["reasons_given"] = f"您于{day}说明了申请理由"  # i18n: the letter's text
         elif out.get("reasons_deadline"):
+            # i18n: the letter's text, in Chinese
             out["reasons_given"] = f"您未在{format_date(out['reasons_deadline'])}前说明申请理由"
         else:
-            out["reasons_given"] = "您未在规定期限内说明申请理由"
+            out["reasons_given"] = "您未在规定期限内说明申请理由"  # i18n: the letter's text
     later = _last_event(req, "set_later_date")
     if later is not None and kind == "later_date":
         changes = later.changes or {}
@@ -320,15 +343,22 @@ def _consultation_for(req: DisclosureRequest, kind: str, variant: str | None) ->
 def check_inputs(template: LetterTemplate, variant: str, values: dict) -> None:
     """Refuse a letter whose officer inputs are blank: one field error for each."""
     missing = {
-        i.name: f"请填写：{i.label}"
+        i.name: _("请填写：${label}", mapping={"label": i.label})
         for i in template.inputs(variant)
         if not str(values.get(i.name) or "").strip()
     }
     if missing:
+        # i18n: the inputs' labels are the letters' (templates.py), in Chinese: listed as such
         labels = "、".join(
             i.label.split("（")[0] for i in template.inputs(variant) if i.name in missing
         )
-        raise LetterError(f"请填写{labels}，再出具《{template.variant_name(variant)}》", missing)
+        raise LetterError(
+            _(
+                "请填写${labels}，再出具《${letter}》",
+                mapping={"labels": labels, "letter": template.variant_name(variant)},
+            ),
+            missing,
+        )
 
 
 def _checked(
@@ -343,15 +373,15 @@ def _checked(
     """The template and the values of a letter the case supports now, with every input given
     (a preview marks the missing ones instead)."""
     if kind not in LETTER_TYPES or kind not in ctx.templates:
-        raise LetterError("未知的文书类型")
+        raise LetterError(UNKNOWN_KIND)
     if (kind, variant) not in available_letters(req):
-        raise LetterError(f"本件目前不能出具《{LETTER_TYPES[kind]}》")
+        raise LetterError(_cannot_issue(LETTER_TYPES[kind]))
     template = ctx.templates[kind]
     values = values_for(req, kind, ctx, params, variant)
     if preview:
         for i in template.inputs(variant):
             if not str(values.get(i.name) or "").strip():
-                values[i.name] = f"【待填写：{i.label}】"
+                values[i.name] = f"【待填写：{i.label}】"  # i18n: printed in a preview letter
     check_inputs(template, variant, values)
     try:
         render_text(
@@ -360,7 +390,9 @@ def _checked(
             {"letter_number": PREVIEW_NUMBER, "issued_on": req.received_on, **values},
         )
     except LetterRenderError as exc:
-        raise LetterError(f"本件缺少出具该文书所需的内容：{exc}") from None
+        raise LetterError(
+            _("本件缺少出具该文书所需的内容：${problem}", mapping={"problem": str(exc)})
+        ) from None
     return template, values
 
 
@@ -408,14 +440,15 @@ def issue(
 ) -> Letter:
     """Number, build, store and record one letter. The bytes are never rebuilt afterwards."""
     if refers_to is not None and refers_to.request_id != req.id:
-        raise LetterError("只能更正本件的文书")
+        raise LetterError(OTHER_CASE)
     if kind not in ctx.templates or (kind, variant) not in available_letters(req):
-        raise LetterError(f"本件目前不能出具《{LETTER_TYPES.get(kind, kind)}》")
+        raise LetterError(_cannot_issue(LETTER_TYPES.get(kind, kind)))
     # Refused before a number is taken: a refusal leaves no gap in the series.
     template, values = _checked(req, kind, variant, ctx, params)
     series = template.number_prefix
     serial = take_next(db, LetterSerial, req.organisation_id, today.year, series=series)
     number = letter_number(req.organisation.short_name, template.number_prefix, today.year, serial)
+    # i18n: printed in the letter and kept in the history: the letter's text, in Chinese
     note = f"本文书更正我机关{refers_to.number}文书，原文书作废。" if refers_to else None
     pdf = build_from_template(
         template,
@@ -450,18 +483,22 @@ def issue(
         size=len(pdf),
     )
     db.add(letter)
+    # what the applicant sees: the history's message, kept in Chinese as the record
+    said = message("letter_issued", title=template.variant_name(variant), number=number)
     db.add(
         RequestEvent(
             request=req,
             on=today,
             actor_id=user.id if user else None,
-            actor_label=user.history_label if user else "系统",
+            actor_label=user.history_label if user else "系统",  # i18n: a stored record
             action="issue_letter",
             from_status=req.status,
             to_status=req.status,
             reason=note or "",
             changes={"letter": number, "kind": kind, "variant": variant, "sha256": digest},
-            public_text=f"出具《{template.variant_name(variant)}》（{number}），可在本页下载。",
+            public_text=render_chinese(said),
+            message=said["code"],
+            message_params=said["params"],
         )
     )
     db.flush()

@@ -15,6 +15,7 @@ from ..clock import today
 from ..files.interfaces import IFileStorage
 from ..files.labels import size_label
 from ..files.responses import file_response
+from ..i18n import _
 from ..locks import required_lock_version
 from ..mail.outbox import StoredAttachment
 from ..models import Letter
@@ -26,6 +27,11 @@ from .services import PREVIEW_NUMBER, LetterError, issue, render_pdf
 from .templates import LETTER_TYPES
 
 log = logging.getLogger(__name__)
+
+TAKEN = _("该申请已被他人处理，请刷新页面后查看最新状态再操作。")
+BAD_CORRECTION = _("要更正的文书无效")
+INVALID = _("无效")
+NOT_FOUND = _("没有找到该文书")
 
 
 def letter_context(request):
@@ -54,6 +60,13 @@ def letter_filename(letter: Letter) -> str:
 
 def stored_bytes(request, letter: Letter) -> bytes:
     return request.find_service(IFileStorage).get(letter.storage_key)
+
+
+def letter_problem(request, exc: LetterError) -> tuple[str, dict[str, str]]:
+    """Why a letter was refused, and its inputs' problems, in the request's language."""
+    message = exc.args[0] if exc.args else ""
+    fields = {name: request.translate(text) for name, text in exc.fields.items()}
+    return request.translate(message), fields
 
 
 def case_page_again(request, status: int, **extra):
@@ -86,7 +99,8 @@ def preview(request):
             preview=True,  # what is still to be typed in shows as 【待填写：…】
         )
     except LetterError as exc:
-        return error_response(request, 400, str(exc), exc.fields)
+        return error_response(request, 400, *letter_problem(request, exc))
+    # i18n: the letter's file name: the letter is a legal act, in Chinese
     return pdf_response(pdf, f"预览-{LETTER_TYPES[kind]}.pdf", inline=True)
 
 
@@ -96,7 +110,7 @@ def preview(request):
 def issue_letter(request):
     req = request.context.request
     if required_lock_version(request) != req.lock_version:
-        return error_response(request, 409, "该申请已被他人处理，请刷新页面后查看最新状态再操作。")
+        return error_response(request, 409, request.translate(TAKEN))
     kind = request.POST.get("kind", "")
     variant = request.POST.get("variant", "default")
     refers_to = None
@@ -106,7 +120,12 @@ def issue_letter(request):
         except ValueError:
             refers_to = None
         if refers_to is None or refers_to.request_id != req.id:
-            return error_response(request, 400, "要更正的文书无效", {"refers_to": "无效"})
+            return error_response(
+                request,
+                400,
+                request.translate(BAD_CORRECTION),
+                {"refers_to": request.translate(INVALID)},
+            )
     params = {
         k: v[:2000]
         for k, v in request.POST.items()
@@ -128,8 +147,9 @@ def issue_letter(request):
             refers_to=refers_to,
         )
     except LetterError as exc:
+        message, fields = letter_problem(request, exc)
         if kind not in LETTER_TYPES:
-            return error_response(request, 400, str(exc), exc.fields)
+            return error_response(request, 400, message, fields)
         # Beside the form it came from, with what was typed in.
         return case_page_again(
             request,
@@ -137,8 +157,8 @@ def issue_letter(request):
             letter_error={
                 "kind": kind,
                 "variant": variant,
-                "message": str(exc),
-                "fields": exc.fields,
+                "message": message,
+                "fields": fields,
                 "values": params,
             },
         )
@@ -151,7 +171,9 @@ def issue_letter(request):
             letter=letter,
             attachments=[letter_attachment(letter)],
         )
-    request.session.flash(f"已出具 {letter.number}")
+    request.session.flash(
+        request.translate(_("已出具 ${number}", mapping={"number": letter.number}))
+    )
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
 
 
@@ -160,6 +182,7 @@ def letter_mail(req, letter: Letter, url: str) -> Message:
     A reply also lists the documents released on the case (Art. 36(2), Art. 40), by name and
     size: the applicant downloads them with the tracking number and the access code."""
     name = letter.title.removeprefix(req.organisation.name) or LETTER_TYPES[letter.kind]
+    # i18n: an e-mail to the applicant: the notice of a legal act, in Chinese
     body = (
         f"{req.name}：\n\n{req.organisation.name}就您的政府信息公开申请（追踪号 {req.tracking_number}）"
         f"出具了《{name}》，文号 {letter.number}，见附件。\n"
@@ -167,12 +190,14 @@ def letter_mail(req, letter: Letter, url: str) -> Message:
     )
     documents = list(getattr(req, "released_documents", []) or [])
     if letter.kind == "reply" and documents:
+        # i18n: an e-mail to the applicant, in Chinese
         body += (
             f"\n向您提供的政府信息共 {len(documents)} 件，请凭追踪号和查询码在上述地址下载：\n"
             + "".join(
                 f"{i}. {d.filename}（{size_label(d.size)}）\n" for i, d in enumerate(documents, 1)
             )
         )
+    # i18n: an e-mail to the applicant, in Chinese
     return Message(
         subject=f"【政府信息公开】{letter.title}（{letter.number}）",
         recipients=[req.email],
@@ -195,7 +220,7 @@ def officer_download(request):
     except ValueError:
         letter = None
     if letter is None or letter.request_id != req.id:
-        return error_response(request, 404, "没有找到该文书")
+        return error_response(request, 404, request.translate(NOT_FOUND))
     return pdf_response(stored_bytes(request, letter), letter_filename(letter))
 
 
@@ -216,10 +241,10 @@ def letter_json(request, req, letter: Letter) -> dict:
 def _applicant_letter(request, tracking: str, code: str, letter_id: str):
     req, error, status = lookup_case(request, tracking, code)
     if req is None:
-        return None, None, error_response(request, status, error)
+        return None, None, error_response(request, status, request.translate(error))
     letter = next((lt for lt in req.letters if str(lt.id) == letter_id), None)
     if letter is None:
-        return req, None, error_response(request, 404, "没有找到该文书")
+        return req, None, error_response(request, 404, request.translate(NOT_FOUND))
     return req, letter, None
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from ..clock import BUSINESS_TZ, utcnow
+from ..i18n import _
 from ..models import Letter
 from ..models.mail import MailKind, MailOutbox, MailStatus
 
@@ -93,7 +94,7 @@ def describe_error(exc: BaseException) -> str:
     """What went wrong, without what SMTP errors may quote back (addresses, message text)."""
     name = type(exc).__name__
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return f"{name}: {len(exc.recipients)} 个收件人被拒收"
+        return f"{name}: {len(exc.recipients)} 个收件人被拒收"  # i18n: a record (last_error)
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{name}: SMTP {exc.smtp_code}"
     if isinstance(exc, OSError) and exc.strerror:
@@ -318,20 +319,23 @@ class MailSenderThread(threading.Thread):
 # --- what the case page shows ----------------------------------------------------------------
 
 STATUS_LABELS = {
-    "sent": "已发送",
-    "retrying": "发送失败（将重试）",
-    "pending": "待发送",
-    "failed": "发送失败（不再重试）",
+    "sent": _("已发送"),
+    "retrying": _("发送失败（将重试）"),
+    "pending": _("待发送"),
+    "failed": _("发送失败（不再重试）"),
 }
 
 
 @dataclass(frozen=True)
 class MailState:
-    label: str  # 申请确认邮件, 文书 公开受〔2026〕1号 …
+    """One mail's line on the case page. ``label`` and ``state_label`` are marked messages: show
+    them with ``|t`` (or :func:`disclosure.i18n.chinese`)."""
+
+    label: str  # 申请确认邮件, 文书 ${number} (公开受〔2026〕1号 …)
     state: str  # sent | retrying | pending | failed
     attempts: int
     when: str  # sent at, or the next attempt (Asia/Shanghai), or ""
-    last_error: str
+    last_error: str  # as recorded (not translated)
 
     @property
     def state_label(self) -> str:
@@ -365,6 +369,9 @@ def mail_states(db: Session, request_id: int) -> list[MailState]:
             state, when = "retrying", _local(row.next_attempt_at)
         else:
             state, when = "pending", ""
-        label = f"文书 {number}" if row.kind == MailKind.LETTER and number else "申请确认邮件"
+        if row.kind == MailKind.LETTER and number:
+            label = _("文书 ${number}", mapping={"number": number})
+        else:
+            label = _("申请确认邮件")
         states.append(MailState(label, state, row.attempts, when, row.last_error))
     return states

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from ..i18n import _
 from .meta import Base
 from .requests import DisclosureRequest
 from .search import utcnow
@@ -15,17 +16,17 @@ from .users import User
 
 # table 四's three column groups
 APPEAL_KINDS = {
-    "reconsideration": "行政复议",
-    "lawsuit_direct": "行政诉讼（未经复议直接起诉）",
-    "lawsuit_after_reconsideration": "行政诉讼（复议后起诉）",
+    "reconsideration": _("行政复议"),
+    "lawsuit_direct": _("行政诉讼（未经复议直接起诉）"),
+    "lawsuit_after_reconsideration": _("行政诉讼（复议后起诉）"),
 }
 # table 四's columns within a group (纠正 covers revoked, changed, ordered to act again,
 # confirmed unlawful)
 APPEAL_RESULTS = {
-    "upheld": "维持",
-    "corrected": "纠正",
-    "other": "其他结果",
-    "pending": "尚未审结",
+    "upheld": _("维持"),
+    "corrected": _("纠正"),
+    "other": _("其他结果"),
+    "pending": _("尚未审结"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..i18n import _
 from .meta import Base
 from .organisations import Organisation
 from .users import User
@@ -36,11 +37,11 @@ class ItemStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    ItemStatus.DRAFT: "草稿",
-    ItemStatus.PUBLISHED: "已发布",
-    ItemStatus.REVISED: "已修订",
-    ItemStatus.REPEALED: "已废止",
-    ItemStatus.WITHDRAWN: "已撤回",
+    ItemStatus.DRAFT: _("草稿"),
+    ItemStatus.PUBLISHED: _("已发布"),
+    ItemStatus.REVISED: _("已修订"),
+    ItemStatus.REPEALED: _("已废止"),
+    ItemStatus.WITHDRAWN: _("已撤回"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..i18n import _
 from .meta import Base
 
 if TYPE_CHECKING:
@@ -38,20 +39,20 @@ class RequestStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    RequestStatus.RECEIVED: "已收到",
-    RequestStatus.ACCEPTED: "办理中",
-    RequestStatus.CORRECTION: "待补正",
-    RequestStatus.CONSULTING: "征求意见中",
-    RequestStatus.ANSWERED: "已答复",
-    RequestStatus.ABANDONED: "视为放弃",
-    RequestStatus.WITHDRAWN: "已撤回",
-    RequestStatus.CLOSED: "已办结",
+    RequestStatus.RECEIVED: _("已收到"),
+    RequestStatus.ACCEPTED: _("办理中"),
+    RequestStatus.CORRECTION: _("待补正"),
+    RequestStatus.CONSULTING: _("征求意见中"),
+    RequestStatus.ANSWERED: _("已答复"),
+    RequestStatus.ABANDONED: _("视为放弃"),
+    RequestStatus.WITHDRAWN: _("已撤回"),
+    RequestStatus.CLOSED: _("已办结"),
 }
 
 # What an application asks for (DisclosureRequest.request_kind).
 REQUEST_KINDS = {
-    "disclosure": "政府信息公开申请",
-    "record_correction": "政府信息更正申请",  # Art. 41: correct a record about the applicant
+    "disclosure": _("政府信息公开申请"),
+    "record_correction": _("政府信息更正申请"),  # Art. 41: correct a record about the applicant
 }
 
 OPEN_STATUSES = (
@@ -152,6 +153,13 @@ class DisclosureRequest(Base):
         """政府信息公开申请 or 政府信息更正申请 (REQUEST_KINDS)."""
         return REQUEST_KINDS.get(self.request_kind or "disclosure", self.request_kind)
 
+    @staticmethod
+    def step_text(step: dict[str, Any], request=None, public: bool = False) -> str:
+        """A stored trail step's line in the reader's language (disclosure.requests.history)."""
+        from ..requests.history import step_text
+
+        return step_text(step, request, public)
+
 
 class RequestEvent(Base):
     """Append-only history: who, when, why, what changed."""
@@ -170,6 +178,10 @@ class RequestEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     public_text: Mapped[str] = mapped_column(Text, default="")  # what the applicant sees
+    # the same as a message code and its parameters (disclosure.requests.history), shown in
+    # the reader's language; public_text stays the Chinese record (the one hashed)
+    message: Mapped[str | None] = mapped_column(String(60))
+    message_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     visible_to_applicant: Mapped[bool] = mapped_column(Boolean, default=True)
     # the hash chain of the case's history (disclosure.audit): the previous entry's hash
     # (NULL for the first) and this entry's, filled when the row is inserted
@@ -178,6 +190,13 @@ class RequestEvent(Base):
 
     request: Mapped[DisclosureRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+    def text_for(self, request=None) -> str:
+        """What the applicant sees of this event, in the reader's language (``request``; None:
+        Chinese)."""
+        from ..requests.history import event_text
+
+        return event_text(self, request)
 
 
 class RequestFile(Base):

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..i18n import _
 from .meta import Base
 from .organisations import Organisation
 
@@ -16,10 +17,11 @@ class Role(enum.StrEnum):
     CITY_ADMIN = "city_admin"
 
 
+# marked messages: a page shows them through ``|t`` (or ``request.translate``)
 ROLE_LABELS = {
-    Role.OFFICER: "信息公开专员",
-    Role.ORG_ADMIN: "单位管理员",
-    Role.CITY_ADMIN: "市级管理员",
+    Role.OFFICER: _("信息公开专员"),
+    Role.ORG_ADMIN: _("单位管理员"),
+    Role.CITY_ADMIN: _("市级管理员"),
 }
 
 
@@ -43,10 +45,11 @@ class User(Base):
     @property
     def history_label(self) -> str:
         """How a case history and its letters name this officer: 姓名（机关简称）."""
-        return f"{self.display_name}（{self.organisation.short_name}）"
+        return f"{self.display_name}（{self.organisation.short_name}）"  # i18n: as the letters name
 
     @property
     def role_label(self) -> str:
+        """The role's name: a marked message (show it through ``|t``)."""
         return ROLE_LABELS.get(Role(self.role), self.role)
 
 

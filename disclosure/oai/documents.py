@@ -196,6 +196,7 @@ def oai_dc(parent: etree._Element, ctx: ItemContext) -> None:
     if fields.get("summary"):
         element(dc, DC, "description", fields["summary"])
     if ctx.view.item.status == "repealed":
+        # i18n: OAI-PMH metadata (data for harvesters), in the catalogue's language
         element(dc, DC, "description", "本文件已废止")
     element(dc, DC, "publisher", org.name)
     if fields.get("published_on"):
@@ -268,6 +269,7 @@ def disclosure_schema(schema: CatalogueSchema) -> bytes:
     )
     doc = element(element(xs, XS, "annotation"), XS, "documentation")
     doc.text = (
+        # i18n: OAI-PMH metadata (data for harvesters), in the catalogue's language
         "政府信息公开目录条目（disclosure 元数据格式）：条目状态、页面地址、"
         "catalog_schemas/fields.yaml 中每个公开字段（同名元素）、附件与来源。"
     )

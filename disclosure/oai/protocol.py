@@ -73,31 +73,39 @@ def parse_request(pairs: Iterable[tuple[str, str]]) -> Request:
     pairs = list(pairs)
     verbs = [value for name, value in pairs if name == "verb"]
     if not verbs:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         raise OAIError("badVerb", "缺少 verb 参数 / missing verb")
     if len(verbs) > 1:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         raise OAIError("badVerb", "verb 参数重复 / repeated verb")
     verb = verbs[0]
     if verb not in VERBS:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         raise OAIError("badVerb", f"不支持的 verb / illegal verb: {verb[:50]}")
     arguments: dict[str, str] = {}
     for name, value in pairs:
         if name == "verb":
             continue
         if name in arguments:
+            # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
             raise OAIError("badArgument", f"参数重复 / repeated argument: {name[:50]}")
         arguments[name] = value
     required, optional = VERBS[verb]
     unknown = sorted(set(arguments) - required - optional)
     if unknown:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         raise OAIError("badArgument", f"不支持的参数 / illegal argument: {unknown[0][:50]}")
     if "resumptionToken" in arguments:
         if len(arguments) > 1:
             raise OAIError(
-                "badArgument", "resumptionToken 须单独使用 / resumptionToken is exclusive"
+                # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
+                "badArgument",
+                "resumptionToken 须单独使用 / resumptionToken is exclusive",
             )
         return Request(verb, arguments)
     missing = sorted(required - set(arguments))
     if missing:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         raise OAIError("badArgument", f"缺少参数 / missing argument: {missing[0]}")
     return Request(verb, arguments)
 
@@ -122,6 +130,7 @@ def parse_datestamp(value: str, *, until: bool = False) -> tuple[datetime, str]:
         pass
     raise OAIError(
         "badArgument",
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         f"日期格式无效，应为 YYYY-MM-DD 或 YYYY-MM-DDThh:mm:ssZ / bad datestamp: {value[:30]}",
     )
 
@@ -138,9 +147,12 @@ def parse_range(arguments: dict[str, str]) -> tuple[datetime | None, datetime | 
         grains.add(grain)
     if len(grains) > 1:
         raise OAIError(
-            "badArgument", "from 与 until 的粒度应相同 / from and until differ in granularity"
+            # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
+            "badArgument",
+            "from 与 until 的粒度应相同 / from and until differ in granularity",
         )
     if start is not None and end is not None and start > end:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         raise OAIError("badArgument", "from 晚于 until / from is later than until")
     return start, end
 

@@ -40,6 +40,7 @@ def encode(secret: str, state: dict[str, Any]) -> str:
 
 
 def decode(secret: str, token: str) -> dict[str, Any]:
+    # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
     bad = OAIError("badResumptionToken", "resumptionToken 无效 / invalid resumptionToken")
     if len(token) > 2000 or token.count(".") != 1:
         raise bad

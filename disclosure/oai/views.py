@@ -46,6 +46,7 @@ def page_size(settings) -> int:
         size = 0
     if not 1 <= size <= 10000:
         raise s.SettingsError(
+            # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
             f"disclosure.oai.page_size 应为 1 至 10000 的整数 / must be an integer "
             f"between 1 and 10000: {value!r}"
         )
@@ -83,7 +84,9 @@ class Provider:
             record = self.repo.find(identifier[len(prefix) :].strip().upper()[:40])
         if record is None:
             raise OAIError(
-                "idDoesNotExist", f"没有这个标识符 / no such identifier: {identifier[:200]}"
+                # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
+                "idDoesNotExist",
+                f"没有这个标识符 / no such identifier: {identifier[:200]}",
             )
         return record
 
@@ -126,6 +129,7 @@ class Provider:
     def Identify(self, root, arguments) -> None:
         earliest = self.repo.earliest() or now(self.request).replace(microsecond=0)
         roots = self.request.organisations.roots
+        # i18n: OAI-PMH repositoryName, for harvesters: the catalogue's name (data), in Chinese
         default_name = f"{roots[0].name}政府信息公开目录" if roots else "政府信息公开目录"
         repository_id = self.repository_id if is_domain(self.repository_id) else None
         documents.identify(
@@ -147,7 +151,9 @@ class Provider:
     def ListSets(self, root, arguments) -> None:
         if "resumptionToken" in arguments:
             raise OAIError(
-                "badResumptionToken", "ListSets 不分页 / ListSets is sent in one response"
+                # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
+                "badResumptionToken",
+                "ListSets 不分页 / ListSets is sent in one response",
             )
         documents.sets(root, self.repo.sets())
 
@@ -168,6 +174,7 @@ class Provider:
         if prefix not in PREFIXES:
             raise OAIError(
                 "cannotDisseminateFormat",
+                # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
                 f"不支持的元数据格式 / unsupported metadataPrefix: {prefix[:50]}",
             )
         return prefix
@@ -178,13 +185,16 @@ class Provider:
             state = tokens.decode(self.secret, arguments["resumptionToken"])
             if state.get("verb") != verb or state.get("prefix") not in PREFIXES:
                 raise OAIError(
-                    "badResumptionToken", "resumptionToken 无效 / invalid resumptionToken"
+                    # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
+                    "badResumptionToken",
+                    "resumptionToken 无效 / invalid resumptionToken",
                 )
             return state
         prefix = self._prefix(arguments["metadataPrefix"])
         parse_range(arguments)  # badArgument for bad dates
         spec = arguments.get("set", "")
         if "set" in arguments and not SET_SPEC.match(spec):
+            # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
             raise OAIError("badArgument", f"set 格式无效 / bad setSpec: {spec[:100]}")
         return {
             "verb": verb,
@@ -197,6 +207,7 @@ class Provider:
         }
 
     def _selection(self, state: dict) -> Selection:
+        # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
         bad = OAIError("badResumptionToken", "resumptionToken 无效 / invalid resumptionToken")
         try:
             start = parse_datestamp(state["from"])[0] if state["from"] else None
@@ -207,6 +218,7 @@ class Provider:
         if state.get("set"):
             org = self.repo.organisation_for_set(state["set"])
             if org is None:
+                # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
                 raise OAIError("noRecordsMatch", "没有这个集合 / no such set")
             organisation_ids = self.request.organisations.subtree_ids(org)
         return Selection(organisation_ids, start, end)
@@ -221,12 +233,15 @@ class Provider:
                 after = (parse_datestamp(stamp)[0], str(number))
             except (OAIError, TypeError, ValueError):
                 raise OAIError(
-                    "badResumptionToken", "resumptionToken 无效 / invalid resumptionToken"
+                    # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
+                    "badResumptionToken",
+                    "resumptionToken 无效 / invalid resumptionToken",
                 ) from None
         records, more = self.repo.page(
             selection, after, self.page_size, with_items=verb == "ListRecords"
         )
         if not records:
+            # i18n: OAI-PMH, for harvesters: protocol text (bilingual), not the interface
             raise OAIError("noRecordsMatch", "没有符合条件的记录 / no records match")
         node = documents.element(root, OAI, verb)
         for record in records:

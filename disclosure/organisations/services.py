@@ -20,14 +20,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import _
 from ..models import Organisation
 from ..models.generations import ORGANISATIONS, current
 
+#: the kinds of organisation, as marked messages (show them with ``|t``)
 KIND_LABELS = {
-    "city": "市政府",
-    "department": "市级部门",
-    "county": "县（市、区）",
-    "township": "乡镇（街道）",
+    "city": _("市政府"),
+    "department": _("市级部门"),
+    "county": _("县（市、区）"),
+    "township": _("乡镇（街道）"),
 }
 
 

@@ -9,6 +9,7 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from .. import clock
+from ..i18n import _
 from ..pagination import paginate
 from ..requests.intake import CHANNELS, receipt_date
 from ..security import Permission
@@ -84,7 +85,7 @@ def _page(request, section=None, **values) -> dict:
 def _section(request):
     section = _portal(request).sections.get(request.matchdict.get("section", ""))
     if section is None:
-        raise HTTPNotFound("没有这个栏目")
+        raise HTTPNotFound(_("没有这个栏目"))
     return section
 
 
@@ -120,7 +121,7 @@ def guide_section(request, found):
     if org is None:
         roots = request.organisations.roots
         if not roots:
-            raise HTTPNotFound("没有机构")
+            raise HTTPNotFound(_("没有机构"))
         org = roots[0]
     return HTTPFound(request.route_url("guide", code=org.code))
 
@@ -185,7 +186,7 @@ def proactive_kind(request):
     lst = proactive_list(request)
     kind = lst.kind(request.matchdict.get("kind", ""))
     if kind is None:
-        raise HTTPNotFound("没有这一类法定主动公开内容")
+        raise HTTPNotFound(_("没有这一类法定主动公开内容"))
     found = _portal(request).sections.get("proactive")
     page = paginate(request, listing(_scope(request), kind.match), *NEWEST_FIRST)
     return _page(request, found, found=page, kind=kind, proactive=lst)

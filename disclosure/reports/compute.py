@@ -38,7 +38,8 @@ The rest of the interface
     ``counted`` (the one row the case was counted under, on the one side that counts it: "一",
     "二", "四" or a 三 row; "" when the case is on the left side only because it has no
     countable row), ``side`` ("left": counted in 一/二 only; "right": in 三/四 only),
-    ``reason`` (Chinese, for the page), and ``as_json()``.
+    ``reason`` (Chinese), ``message`` (the reason as a marked message, for a page in the
+    reader's language), and ``as_json()``.
 
 Table 三 (收到和处理政府信息公开申请情况)
 ----------------------------------------
@@ -100,9 +101,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pyramid.i18n import TranslationString
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from ..i18n import _, chinese
 from ..models import CaseAppeal, CatalogueItem, DisclosureRequest, Organisation, ReportInput
 from .catalogue_counts import COUNTED_STATUSES, NORMATIVE_KINDS, _as_date
 
@@ -110,6 +113,7 @@ if TYPE_CHECKING:
     from ..law import Law
 
 #: table 三's row labels, in template order
+# i18n: the national template's row numbers of table 三 (report content and the API's keys)
 TABLE3_ROWS: tuple[str, ...] = (
     "一",
     "二",
@@ -139,7 +143,7 @@ RESULT_ROWS: tuple[str, ...] = TABLE3_ROWS[2:-2]
 APPLICANT_COLUMNS: tuple[str, ...] = TABLE3_COLUMNS[:-1]
 #: the request kind table 三 counts
 COUNTED_KIND = "disclosure"
-PARTIAL_ROW = "三（二）"
+PARTIAL_ROW = "三（二）"  # i18n: a row number of the national template (a key)
 #: table 二's catalogue rows: JSON key → normative_kind
 TABLE2_NORMATIVE: dict[str, str] = {
     "regulations": "regulation",
@@ -156,10 +160,16 @@ TABLE4_KINDS: tuple[str, ...] = (
 TABLE4_RESULTS: tuple[str, ...] = ("upheld", "corrected", "other", "pending")
 TABLE4_COLUMNS: tuple[str, ...] = (*TABLE4_RESULTS, "total")
 
-NO_ROW = "已办结但没有年报栏目"
-UNKNOWN_ROW = "年报栏目不在模板中：{row}"
-ANSWERED_BEFORE_RECEIVED = "答复日期早于收到日期"
-CLOSED_BEFORE_RECEIVED = "办结日期早于收到日期"
+# why a case breaks the identity (shown to the officers: marked messages)
+NO_ROW = _("已办结但没有年报栏目")
+ANSWERED_BEFORE_RECEIVED = _("答复日期早于收到日期")
+CLOSED_BEFORE_RECEIVED = _("办结日期早于收到日期")
+INCONSISTENT = _("统计口径不一致")
+
+
+def unknown_row(row: str):
+    """The reason for a case counted under a row the template does not have."""
+    return _("年报栏目不在模板中：${row}", mapping={"row": row})
 
 
 # --- the figures ------------------------------------------------------------------------------
@@ -175,7 +185,9 @@ class Discrepancy:
     organisation_id: int
     counted: str
     side: str  # "left" (一/二 only) | "right" (三/四 only)
-    reason: str
+    reason: str  # in Chinese
+    #: the reason as a marked message, for a page in the reader's language (request.translate)
+    message: TranslationString | None = field(default=None, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -200,6 +212,7 @@ def check_identity(table3_rows: Mapping[str, Mapping[str, Any]]) -> dict[str, in
     def cell(row: str, col: str) -> int:
         return int((table3_rows.get(row) or {}).get(col) or 0)
 
+    # i18n: the national template's row numbers (keys)
     return {
         col: cell("一", col) + cell("二", col) - cell("三（七）", col) - cell("四", col)
         for col in TABLE3_COLUMNS
@@ -318,7 +331,7 @@ class _Tally:
     def figures(self) -> ReportFigures:
         rows = {row: dict(cols) for row, cols in self.rows.items()}
         for col in APPLICANT_COLUMNS:
-            rows["三（七）"][col] = sum(rows[row][col] for row in RESULT_ROWS)
+            rows["三（七）"][col] = sum(rows[row][col] for row in RESULT_ROWS)  # i18n: a key
         for row in TABLE3_ROWS:
             rows[row]["total"] = sum(rows[row][col] for col in APPLICANT_COLUMNS)
         table2: dict[str, Any] = {
@@ -396,9 +409,9 @@ def _count_requests(
         # left side: dates only
         left = ""
         if start <= received <= end:
-            left = "一"
+            left = "一"  # i18n: a row number of the national template (a key)
         elif received < start and (finished is None or finished >= start):
-            left = "二"
+            left = "二"  # i18n: a row number of the national template (a key)
         # right side: the outcome
         right = ""
         problem = ""
@@ -409,9 +422,9 @@ def _count_requests(
             elif not row:
                 problem = NO_ROW
             else:
-                problem = UNKNOWN_ROW.format(row=row)
+                problem = unknown_row(row)
         elif received <= end and (finished is None or finished > end):
-            right = "四"
+            right = "四"  # i18n: a row number of the national template (a key)
         if left:
             tally.rows[left][col] += 1
         if right:
@@ -420,6 +433,7 @@ def _count_requests(
             continue
         if not problem and finished is not None and finished < received:
             problem = ANSWERED_BEFORE_RECEIVED if answered is not None else CLOSED_BEFORE_RECEIVED
+        problem = problem or INCONSISTENT  # not reached: every case above has one
         tally.discrepancies.append(
             Discrepancy(
                 column=col,
@@ -428,7 +442,8 @@ def _count_requests(
                 organisation_id=org_id,
                 counted=left or right,
                 side="left" if left else "right",
-                reason=problem or "统计口径不一致",  # not reached: every case above has one
+                reason=chinese(problem),
+                message=problem,
             )
         )
 

@@ -20,26 +20,31 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..boundary import error_response
 from ..catalogue.forms import clean_text, strip_blank
+from ..i18n import _
 from ..locks import required_lock_version
 from ..models import ReportInput
 from ..models.organisations import organisation_row
 from ..models.report_inputs import GOVERNMENT_KINDS
 from ..security import Permission, csrf_node
 
-STALE = "这些数据已被他人修改，请刷新页面后重试。"
+STALE = _("这些数据已被他人修改，请刷新页面后重试。")
+BAD_INPUT = _("填写的内容有误，请核对")
+# the labels are marked messages: the form and the pages show them translated; the report's PDF
+# and catalogue item print the section headings in Chinese (lifecycle.section_texts)
 COUNTS = (
-    ("licences", "行政许可（件）"),
-    ("penalties", "行政处罚（件）"),
-    ("enforcement", "行政强制（件）"),
+    ("licences", _("行政许可（件）")),
+    ("penalties", _("行政处罚（件）")),
+    ("enforcement", _("行政强制（件）")),
 )
-FEES = ("fees_wan", "行政事业性收费（万元）")
+FEES = ("fees_wan", _("行政事业性收费（万元）"))
 SECTIONS = (
-    ("overview", "一、总体情况"),
-    ("problems", "五、存在的主要问题及改进情况"),
-    ("other_matters", "六、其他需要报告的事项"),
+    ("overview", _("一、总体情况")),
+    ("problems", _("五、存在的主要问题及改进情况")),
+    ("other_matters", _("六、其他需要报告的事项")),
 )
-ACCOUNTABILITY = ("accountability", "工作考核、社会评议和责任追究情况")
+ACCOUNTABILITY = ("accountability", _("工作考核、社会评议和责任追究情况"))
 MAX_COUNT = 10**9
 MAX_TEXT = 20000
 FEE_PATTERN = re.compile(r"\d{1,8}(\.\d{1,4})?")
@@ -51,14 +56,14 @@ def is_government(organisation) -> bool:
 
 def _count(node, value) -> None:
     if not value.isascii() or not value.isdigit():
-        raise colander.Invalid(node, "请填写不小于 0 的整数")
+        raise colander.Invalid(node, _("请填写不小于 0 的整数"))
     if int(value) > MAX_COUNT:
-        raise colander.Invalid(node, "数值过大")
+        raise colander.Invalid(node, _("数值过大"))
 
 
 def _fees(node, value) -> None:
     if not FEE_PATTERN.fullmatch(value):
-        raise colander.Invalid(node, "请填写不小于 0 的金额（万元），最多 4 位小数")
+        raise colander.Invalid(node, _("请填写不小于 0 的金额（万元），最多 4 位小数"))
 
 
 def sections(organisation) -> tuple[tuple[str, str], ...]:
@@ -82,10 +87,10 @@ def inputs_schema(request, organisation) -> colander.MappingSchema:
                 missing=None,
                 preparer=strip_blank,
                 validator=_fees if name == "fees_wan" else _count,
-                description="未填写的留空",
+                description=_("未填写的留空"),
             )
         )
-    length = colander.Length(max=MAX_TEXT, max_err=f"不能超过 {MAX_TEXT} 个字符")
+    length = colander.Length(max=MAX_TEXT, max_err=_("不能超过 ${max} 个字符"))
     for name, title in sections(organisation):
         schema.add(
             colander.SchemaNode(
@@ -103,7 +108,7 @@ def inputs_schema(request, organisation) -> colander.MappingSchema:
 
 def inputs_form(request, organisation) -> deform.Form:
     return deform.Form(
-        inputs_schema(request, organisation), buttons=(deform.Button("save", "保存"),)
+        inputs_schema(request, organisation), buttons=(deform.Button("save", _("保存")),)
     )
 
 
@@ -119,11 +124,11 @@ def _appstruct(row: ReportInput | None, organisation) -> dict:
     if row is None:
         return {"lock_version": "1"}
     out = {"lock_version": str(row.lock_version)}
-    for name, _ in (*COUNTS, FEES):
+    for name, _label in (*COUNTS, FEES):
         value = getattr(row, name)
         if value is not None:
             out[name] = str(value)
-    for name, _ in sections(organisation):
+    for name, _label in sections(organisation):
         out[name] = getattr(row, name) or ""
     return out
 
@@ -173,14 +178,12 @@ def save_report_inputs(request):
         data = form.validate(request.POST.items())
     except deform.ValidationFailure as failure:
         request.response.status = 400
-        return _page(request, row, failure.render(), "填写的内容有误，请核对")
+        return _page(request, row, failure.render(), request.translate(BAD_INPUT))
     except ValueError:  # a tampered peppercorn marker
-        from ..boundary import error_response
-
-        return error_response(request, 400, "表单数据无效")
+        return error_response(request, 400, request.translate(_("表单数据无效")))
     if lock_version != (row.lock_version if row is not None else 1):
         request.response.status = 409
-        return _page(request, row, form.render(data), STALE)
+        return _page(request, row, form.render(data), request.translate(STALE))
     try:
         # In a savepoint: another officer's save at the same moment (the first row, or a newer
         # version) is a conflict for this one, never a server error.
@@ -191,16 +194,14 @@ def save_report_inputs(request):
                 )
                 request.dbsession.add(row)
                 request.dbsession.flush()  # version 1: the next flush makes it 2 (docstring)
-            for name, _ in COUNTS:
+            for name, _label in COUNTS:
                 setattr(row, name, None if data[name] is None else int(data[name]))
             row.fees_wan = None if data["fees_wan"] is None else Decimal(data["fees_wan"])
-            for name, _ in sections(org):
+            for name, _label in sections(org):
                 setattr(row, name, data[name])
             row.touch(request.identity)
             request.dbsession.flush()
     except (IntegrityError, StaleDataError):
-        from ..boundary import error_response
-
-        return error_response(request, 409, STALE)
-    request.session.flash("已保存")
+        return error_response(request, 409, request.translate(STALE))
+    request.session.flash(request.translate(_("已保存")))
     return HTTPSeeOther(request.route_url("officer_report_inputs", code=org.code, year=ctx.year))

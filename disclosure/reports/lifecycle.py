@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..files.services import store_content
+from ..i18n import _, chinese
 from ..law import Law, ReportDeadline
 from ..models import AnnualReport, Attachment, Organisation, ReportInput, User
 from ..models.organisations import organisation_row
@@ -39,18 +40,24 @@ from .inputs import ACCOUNTABILITY, SECTIONS, is_government
 from .tables import changed_cells
 
 DRAFT, PUBLISHED, OVERDUE = "draft", "published", "overdue"
-STATE_LABELS = {DRAFT: "草稿", PUBLISHED: "已发布", OVERDUE: "已逾期"}
+STATE_LABELS = {DRAFT: _("草稿"), PUBLISHED: _("已发布"), OVERDUE: _("已逾期")}
 GENRE, TOPIC = "annual_report", "general_affairs"
-KEYWORDS = ["政府信息公开", "年度报告"]
-STALE = "该年度报告已被他人发布或更正，请刷新页面后重试。"
-IDENTITY_BROKEN = "表三不满足“一 + 二 = 三（七） + 四”，不能发布。请先处理下列申请。"
-NOT_PUBLISHED = "该年度报告尚未发布，不能更正；请先发布。"
-ALREADY_PUBLISHED = "该年度报告已经发布；如需修改，请发布更正。"
-NOTHING_CHANGED_NOTE = "（数据未变化）"
+KEYWORDS = ["政府信息公开", "年度报告"]  # i18n: the catalogue item's keywords (stored data)
+# why publication or a correction is refused (marked messages: shown through request.translate)
+STALE = _("该年度报告已被他人发布或更正，请刷新页面后重试。")
+IDENTITY_BROKEN = _("表三不满足“一 + 二 = 三（七） + 四”，不能发布。请先处理下列申请。")
+NOT_PUBLISHED = _("该年度报告尚未发布，不能更正；请先发布。")
+ALREADY_PUBLISHED = _("该年度报告已经发布；如需修改，请发布更正。")
+NOTHING_CHANGED_NOTE = "（数据未变化）"  # i18n: in the published correction note (report content)
 
 
 class ReportError(Exception):
-    """Publication or correction is not possible; ``str(exc)`` says why (Chinese)."""
+    """Publication or correction is not possible; ``exc.message`` (a marked message) says why,
+    ``str(exc)`` in Chinese."""
+
+    @property
+    def message(self):
+        return self.args[0] if self.args else ""
 
 
 class StaleReport(ReportError):
@@ -66,7 +73,7 @@ class IdentityBroken(ReportError):
 
 
 def title(organisation: Organisation, year: int) -> str:
-    return f"{organisation.name}{year}年政府信息公开工作年度报告"
+    return f"{organisation.name}{year}年政府信息公开工作年度报告"  # i18n: the report's legal title
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -99,7 +106,8 @@ def live_sections(db: Session, organisation: Organisation, year: int) -> dict[st
         )
     ).first()
     out: dict[str, Any] = {
-        name: (getattr(row, name) or "") if row else "" for name, _ in section_keys(organisation)
+        name: (getattr(row, name) or "") if row else ""
+        for name, _label in section_keys(organisation)
     }
     fees = next(iter(fee_totals(db, [organisation.id], year)), None)
     out["fees"] = {
@@ -112,7 +120,8 @@ def live_sections(db: Session, organisation: Organisation, year: int) -> dict[st
 def fees_sentence(fees: dict[str, Any]) -> str:
     """Section 六's fee figures as one sentence."""
     if not any(fees.get(k) for k in ("notices", "paid", "unpaid")):
-        return "本年度未收取信息处理费。"
+        return "本年度未收取信息处理费。"  # i18n: section 六 of the report (report content)
+    # i18n: section 六 of the report (report content)
     return (
         f"本年度发出信息处理费收费通知{fees.get('notices', 0)}件，金额{fees.get('charged', 0)}元；"
         f"收取信息处理费{fees.get('paid', 0)}件，共{fees.get('collected', 0)}元；"
@@ -123,11 +132,14 @@ def fees_sentence(fees: dict[str, Any]) -> str:
 def section_texts(organisation: Organisation, sections: dict[str, Any]) -> list[tuple[str, str]]:
     """The narrative sections in report order (一, 五, 六), as (heading, text). Section 六 adds
     the fees collected on requests and, for a government's own report, the 工作考核、社会评议和
-    责任追究 text (Art. 50(4))."""
+    责任追究 text (Art. 50(4)). The headings are marked messages (a page shows them translated,
+    the PDF and the catalogue item in Chinese); the texts are the report's content, in Chinese."""
     labels = dict(section_keys(organisation))
     six = [sections.get("other_matters") or "", fees_sentence(sections.get("fees") or {})]
     if "accountability" in labels and sections.get("accountability"):
-        six.append(f"{labels['accountability']}：{sections['accountability']}")
+        # i18n: section 六 of the report (report content)
+        six.append(f"{chinese(labels['accountability'])}：{sections['accountability']}")
+    # i18n: an empty section of the report (report content)
     return [
         (labels["overview"], sections.get("overview") or "（未填写）"),
         (labels["problems"], sections.get("problems") or "（未填写）"),
@@ -231,7 +243,7 @@ def as_text(report: Report) -> str:
     texts = report.section_texts()
     lines: list[str] = []
     if texts:
-        lines += [texts[0][0], texts[0][1], ""]
+        lines += [chinese(texts[0][0]), texts[0][1], ""]
     for heading, header, rows in (
         (TABLE2_TITLE, TABLE2_CSV_HEADER, table2_rows(figures["table2"])),
         (TABLE3_TITLE, TABLE3_CSV_HEADER, table3_rows(figures["table3"])),
@@ -242,9 +254,9 @@ def as_text(report: Report) -> str:
         lines += [" | ".join(cell or "—" for cell in row) for row in rows]
         lines.append("")
     for heading, text in texts[1:]:
-        lines += [heading, text, ""]
+        lines += [chinese(heading), text, ""]
     if report.published is not None and report.published.change_note:
-        lines += ["更正说明", report.published.change_note]
+        lines += ["更正说明", report.published.change_note]  # i18n: report content
     return "\n".join(lines).strip()
 
 
@@ -287,7 +299,7 @@ def _freeze(
 def _catalogue_data(report: Report, today: date, note: str = "") -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": report.title,
-        "summary": f"{report.title}（第{report.version}版）",
+        "summary": f"{report.title}（第{report.version}版）",  # i18n: the catalogue item (data)
         "body": as_text(report),
         "document_number": "",
         "created_on": today,
@@ -307,7 +319,7 @@ def _attach_pdf(db: Session, storage, item, report: Report, pdf: bytes, user, te
     digest, key = store_content(storage, pdf)
     attachment = Attachment(
         item=item,
-        filename=f"{report.title}（第{report.version}版）.pdf",
+        filename=f"{report.title}（第{report.version}版）.pdf",  # i18n: the report's file name
         media_type="application/pdf",
         kind="pdf",
         size=len(pdf),
@@ -383,13 +395,15 @@ def correct(
     previous = found[-1]
     row = _freeze(db, organisation, year, law, previous.version + 1, user, today, "")
     changes = changed_cells(previous.figures, row.figures)
+    # i18n: the published correction note lists what changed (report content)
     changes += [
-        f"{label}：已修改"
+        f"{chinese(label)}：已修改"
         for name, label in section_keys(organisation)
         if (previous.sections or {}).get(name, "") != row.sections.get(name, "")
     ]
     if (previous.sections or {}).get("fees") != row.sections.get("fees"):
-        changes.append("六、信息处理费：已修改")
+        changes.append("六、信息处理费：已修改")  # i18n: the correction note (report content)
+    # i18n: the correction note (report content)
     row.change_note = note.strip() + "\n变更内容：" + ("；".join(changes) or NOTHING_CHANGED_NOTE)
     row.on_time = previous.on_time  # "on time" is the first publication's
     _save(db, row)
@@ -399,7 +413,7 @@ def correct(
         item = catalogue.create(organisation, _catalogue_data(report, today), user)
         catalogue.publish(item, user, today)
     else:
-        data = _catalogue_data(report, today, f"更正：{note.strip()}")
+        data = _catalogue_data(report, today, f"更正：{note.strip()}")  # i18n: the item's note
         data.pop("created_on")
         data.pop("published_on")
         catalogue.save_draft(item, data, user)
@@ -445,6 +459,7 @@ class ReportState:
 
     @property
     def label(self) -> str:
+        """A marked message: shown through ``request.translate`` or the ``t`` filter."""
         return STATE_LABELS[self.state]
 
 

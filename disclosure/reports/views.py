@@ -18,6 +18,7 @@ from ..boundary import error_response
 from ..catalogue.forms import clean_text, strip_blank
 from ..files.interfaces import IFileStorage
 from ..files.responses import file_response
+from ..i18n import _
 from ..locks import required_lock_version
 from ..routes import REPORT_YEARS, organisation_context
 from ..security import Permission, visible_organisations
@@ -28,14 +29,29 @@ from .pdf import build_pdf
 
 SUMMARY_KINDS = ("city", "county")
 MAX_NOTE = 2000
-BAD_VERSION = "版本号必须是正整数"
-NO_VERSION = "没有该版本的年度报告"
-NO_SUMMARY = "只有市、县（市、区）人民政府有汇总报告"
+BAD_VERSION = _("版本号必须是正整数")
+BAD_YEAR = _("年份必须在 1990–2100 之间")
+NO_VERSION = _("没有该版本的年度报告")
+NO_SUMMARY = _("只有市、县（市、区）人民政府有汇总报告")
+BAD_INPUT = _("填写的内容有误，请核对")
+DRAFT_MARK = _("草稿（尚未发布），数据随办理情况变化")
 KIND_LABELS = {
-    "city": "市政府",
-    "county": "县（市、区）政府",
-    "department": "部门",
-    "township": "乡镇（街道）",
+    "city": _("市政府"),
+    "county": _("县（市、区）政府"),
+    "department": _("部门"),
+    "township": _("乡镇（街道）"),
+}
+
+#: table 三's columns as the officers' list of the cases behind a broken identity names them:
+#: the template's captions (tables.COLUMN_LABELS), marked, since that list is the page's own
+COLUMN_NAMES = {
+    "natural_person": _("自然人"),
+    "commercial": _("商业企业"),
+    "research": _("科研机构"),
+    "public_interest": _("社会公益组织"),
+    "legal_services": _("法律服务机构"),
+    "other": _("其他"),
+    "total": _("总计"),
 }
 
 
@@ -47,7 +63,12 @@ class BadParameter(Exception):
 
 @view_config(context=BadParameter)
 def bad_parameter(exc, request):
-    return error_response(request, 400, "参数有误", {exc.name: exc.message})
+    return error_response(
+        request,
+        400,
+        request.translate(_("参数有误")),
+        {exc.name: request.translate(exc.message)},
+    )
 
 
 def law(request):
@@ -86,15 +107,15 @@ def _render_pdf(request):
 # -- the report page -------------------------------------------------------------------------
 
 
-def _discrepancies(figures) -> list[dict]:
+def _discrepancies(request, figures) -> list[dict]:
     """The cases behind a broken identity, one line per case and column."""
     return [
         {
             "request_id": d.request_id,
             "tracking_number": d.tracking_number,
-            "column": tables.COLUMN_LABELS.get(d.column, d.column),
+            "column": request.translate(COLUMN_NAMES.get(d.column, d.column)),
             "counted": d.counted,
-            "reason": d.reason,
+            "reason": request.translate(d.message or d.reason),
         }
         for d in figures.discrepancies
     ]
@@ -132,12 +153,12 @@ def _page(request, error: str = "", fields: dict | None = None, note: str = "") 
         "can_edit": can_edit,
         "live": live,
         "live_changes": changes,
-        "discrepancies": _discrepancies(live) if live is not None else [],
+        "discrepancies": _discrepancies(request, live) if live is not None else [],
         "lock_version": len(all_versions) + 1,
         "error": error,
         "fields": fields or {},
         "note": note,
-        "draft_mark": "草稿（尚未发布），数据随办理情况变化",
+        "draft_mark": DRAFT_MARK,
     }
 
 
@@ -160,7 +181,7 @@ def report_pdf(request):
         data = request.find_service(IFileStorage).get(report.published.pdf_key)
     if not data:
         data = build_pdf(report, request.registry["letter_font"])
-    suffix = f"（第{report.version}版）" if report.version else "（草稿）"
+    suffix = f"（第{report.version}版）" if report.version else "（草稿）"  # i18n: the file's name
     response = file_response(
         data, "application/pdf", f"{report.title}{suffix}.pdf", inline=True, private=can_view
     )
@@ -171,7 +192,7 @@ def report_pdf(request):
 def report_csv(request):
     report = _load(request)
     table = request.matchdict["table"]
-    suffix = f"第{report.version}版" if report.version else "草稿"
+    suffix = f"第{report.version}版" if report.version else "草稿"  # i18n: the file's name
     return file_response(
         tables.csv_bytes(table, report.figures.as_json()),
         "text/csv; charset=utf-8",
@@ -195,24 +216,24 @@ def api_report(request):
 class CorrectionSchema(colander.MappingSchema):
     change_note = colander.SchemaNode(
         colander.String(),
-        title="更正说明",
+        title=_("更正说明"),
         preparer=strip_blank,
         validator=colander.All(
-            clean_text, colander.Length(max=MAX_NOTE, max_err=f"不能超过 {MAX_NOTE} 个字符")
+            clean_text, colander.Length(max=MAX_NOTE, max_err=_("不能超过 ${max} 个字符"))
         ),
-        missing_msg="请填写更正说明",
+        missing_msg=_("请填写更正说明"),
     )
 
 
 def _refused(request, exc: ReportError):
     if isinstance(exc, IdentityBroken):
         request.response.status = 409
-        return _page(request, str(exc))
-    return error_response(request, 409, str(exc))
+        return _page(request, request.translate(exc.message))
+    return error_response(request, 409, request.translate(exc.message))
 
 
-def _done(request, message: str):
-    request.session.flash(message)
+def _done(request, message):
+    request.session.flash(request.translate(message))
     ctx = request.context
     return HTTPSeeOther(
         request.route_url("annual_report", code=ctx.organisation.code, year=ctx.year)
@@ -243,7 +264,7 @@ def publish(request):
         )
     except ReportError as exc:
         return _refused(request, exc)
-    return _done(request, "年度报告已发布")
+    return _done(request, _("年度报告已发布"))
 
 
 @view_config(
@@ -261,8 +282,8 @@ def correct(request):
         request.response.status = 400
         return _page(
             request,
-            "填写的内容有误，请核对",
-            invalid.asdict(),
+            request.translate(BAD_INPUT),
+            invalid.asdict(translate=request.translate),
             request.POST.get("change_note", "")[:MAX_NOTE],
         )
     try:
@@ -280,10 +301,10 @@ def correct(request):
             render_pdf=_render_pdf(request),
         )
     except StaleReport as exc:
-        return error_response(request, 409, str(exc))
+        return error_response(request, 409, request.translate(exc.message))
     except ReportError as exc:
         return _refused(request, exc)
-    return _done(request, "更正已发布")
+    return _done(request, _("更正已发布"))
 
 
 # -- city-wide and county-wide summaries ---------------------------------------------------------
@@ -360,7 +381,7 @@ def _year_param(request, default: int) -> int:
     if not value:
         return default
     if not value.isascii() or not value.isdigit() or int(value) not in REPORT_YEARS:
-        raise BadParameter("year", "年份必须在 1990–2100 之间")
+        raise BadParameter("year", BAD_YEAR)
     return int(value)
 
 

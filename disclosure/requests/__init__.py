@@ -22,7 +22,9 @@ def includeme(config):
     config.registry["mail_sender"] = sender
     worker = s.get(settings, "mail.worker")
     if worker not in ("thread", "off"):
-        raise s.SettingsError(f"disclosure.mail.worker = {worker!r}: 应为 / must be thread or off")
+        raise s.SettingsError(  # i18n: a settings error, for the operators (bilingual)
+            f"disclosure.mail.worker = {worker!r}: 应为 / must be thread or off"
+        )
     if worker == "thread":
         thread = MailSenderThread(sender)
         config.registry["mail_sender_thread"] = thread

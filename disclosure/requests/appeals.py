@@ -16,6 +16,7 @@ from ..boundary import error_response
 from ..catalogue.forms import clean_text, strip_blank
 from ..clock import today
 from ..dates import DateInputError, parse_date
+from ..i18n import _, chinese
 from ..locks import required_lock_version
 from ..models import CaseAppeal, RequestEvent
 from ..models.appeals import APPEAL_KINDS, APPEAL_RESULTS
@@ -23,14 +24,18 @@ from ..models.search import utcnow
 from ..security import Permission
 from .workflow import Actor
 
-STALE = "该申请已被他人处理，请刷新页面后查看最新状态再操作。"
+STALE = _("该申请已被他人处理，请刷新页面后查看最新状态再操作。")
+REQUIRED = _("必填")
+NOT_AFTER_TODAY = _("日期不能晚于今天")
+PENDING_NO_DATE = _("尚未审结的无需填写决定日期")
 FIELDS = ("appeal_id", "kind", "body", "filed_on", "result", "decided_on")
 
 
 def _one_of(choices: dict[str, str]):
     def check(node, value):
         if value not in choices:
-            raise colander.Invalid(node, f"应为以下之一：{'、'.join(choices.values())}")
+            listed = "、".join(chinese(v) for v in choices.values())  # i18n: Chinese labels
+            raise colander.Invalid(node, _("应为以下之一：${choices}", mapping={"choices": listed}))
 
     return check
 
@@ -39,7 +44,7 @@ def _check_date(node, value):
     try:
         parse_date(value)
     except DateInputError as exc:
-        raise colander.Invalid(node, str(exc)) from None
+        raise colander.Invalid(node, exc.args[0]) from None  # a marked message
 
 
 def _node(name: str, validator, *, required: bool = True) -> colander.SchemaNode:
@@ -47,7 +52,7 @@ def _node(name: str, validator, *, required: bool = True) -> colander.SchemaNode
         colander.String(),
         name=name,
         missing=colander.required if required else "",
-        missing_msg="必填",
+        missing_msg=REQUIRED,
         preparer=strip_blank,
         validator=validator,
     )
@@ -68,34 +73,36 @@ class AppealSchema(AppealResultSchema):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.insert(0, _node("kind", _one_of(APPEAL_KINDS)))
-        length = colander.Length(max=200, max_err="不能超过 200 个字符")
+        length = colander.Length(max=200, max_err=_("不能超过 ${max} 个字符"))
         self.insert(1, _node("body", colander.All(clean_text, length)))
         self.insert(2, _node("filed_on", _check_date))
 
 
 def validate(schema: colander.MappingSchema, raw: dict, on: date, filed_on: date | None) -> dict:
-    """Clean values (dates as dates), or colander.Invalid with a Chinese message per field."""
+    """Clean values (dates as dates), or colander.Invalid with a message per field (marked for
+    translation: ``exc.asdict(translate=...)``)."""
     try:
         data = schema.deserialize(raw)
     except colander.Invalid as exc:
-        problems = exc.asdict()
+        # each field's own messages, kept marked (asdict would make them plain text)
+        problems = {child.node.name: child.msg for child in exc.children}
         if raw.get("result") == "pending" and (raw.get("decided_on") or "").strip():
-            problems.setdefault("decided_on", "尚未审结的无需填写决定日期")
+            problems.setdefault("decided_on", PENDING_NO_DATE)
         raise _invalid(schema, problems) from None
     filed = date.fromisoformat(data["filed_on"]) if data.get("filed_on") else filed_on
     decided = date.fromisoformat(data["decided_on"]) if data["decided_on"] else None
     problems = {}
     if "filed_on" in data and filed > on:
-        problems["filed_on"] = "日期不能晚于今天"
+        problems["filed_on"] = NOT_AFTER_TODAY
     if data["result"] == "pending":
         if decided:
-            problems["decided_on"] = "尚未审结的无需填写决定日期"
+            problems["decided_on"] = PENDING_NO_DATE
     elif decided is None:
-        problems["decided_on"] = "已审结的必须填写决定日期"
+        problems["decided_on"] = _("已审结的必须填写决定日期")
     elif decided > on:
-        problems["decided_on"] = "日期不能晚于今天"
+        problems["decided_on"] = NOT_AFTER_TODAY
     elif filed and decided < filed:
-        problems["decided_on"] = "决定日期不能早于申请或起诉日期"
+        problems["decided_on"] = _("决定日期不能早于申请或起诉日期")
     if problems:
         raise _invalid(schema, problems)
     if "filed_on" in data:
@@ -105,14 +112,16 @@ def validate(schema: colander.MappingSchema, raw: dict, on: date, filed_on: date
 
 
 def _invalid(schema, problems: dict) -> colander.Invalid:
-    exc = colander.Invalid(schema, "内容有误")
+    exc = colander.Invalid(schema, _("内容有误"))
     for name, msg in problems.items():
         exc[name] = msg
     return exc
 
 
 def _summary(appeal: CaseAppeal) -> str:
-    return f"{appeal.kind_label}：{appeal.body}，{appeal.filed_on.isoformat()} 申请或起诉"
+    """The history's reason: a stored record, in Chinese."""
+    kind = chinese(appeal.kind_label)
+    return f"{kind}：{appeal.body}，{appeal.filed_on.isoformat()} 申请或起诉"  # i18n: a record
 
 
 # --- the service: the case page and the demo record appeals the same way -------------------------
@@ -132,7 +141,7 @@ def add_appeal(db, req, data: dict, user, actor_label: str, day: date) -> CaseAp
     )
     db.add(appeal)
     db.flush()
-    changes = {"appeal": appeal.id, "appeal_result": appeal.result_label}
+    changes = {"appeal": appeal.id, "appeal_result": chinese(appeal.result_label)}
     if appeal.decided_on:
         changes["decided_on"] = appeal.decided_on.isoformat()
     _event(db, req, appeal, "record_appeal", changes, user, actor_label, day)
@@ -141,11 +150,14 @@ def add_appeal(db, req, data: dict, user, actor_label: str, day: date) -> CaseAp
 
 def decide_appeal(db, appeal: CaseAppeal, data: dict, user, actor_label: str, day: date) -> None:
     """Record an appeal's result (``data`` validated with ``AppealResultSchema``)."""
-    before = (appeal.result_label, appeal.decided_on.isoformat() if appeal.decided_on else "")
+    before = (
+        chinese(appeal.result_label),
+        appeal.decided_on.isoformat() if appeal.decided_on else "",
+    )
     appeal.result, appeal.decided_on = data["result"], data["decided_on"]
     changes = {
         "appeal": appeal.id,
-        "appeal_result": [before[0], appeal.result_label],
+        "appeal_result": [before[0], chinese(appeal.result_label)],
         "decided_on": [before[1], appeal.decided_on.isoformat() if appeal.decided_on else ""],
     }
     _event(db, appeal.request, appeal, "update_appeal", changes, user, actor_label, day)
@@ -185,7 +197,7 @@ def record_appeal(request):
     appeal_id = raw.pop("appeal_id", "")
     form = appeal_id or "new"
 
-    def refused(status: int, message: str, fields: dict | None = None):
+    def refused(status: int, message, fields: dict | None = None):
         return case_page_again(
             request,
             status,
@@ -198,7 +210,7 @@ def record_appeal(request):
     if appeal_id:
         appeal = next((a for a in req.appeals if str(a.id) == appeal_id), None)
         if appeal is None:
-            return error_response(request, 404, "没有找到该复议、诉讼记录")
+            return error_response(request, 404, request.translate(_("没有找到该复议、诉讼记录")))
     day = today(request)
     try:
         if appeal is None:
@@ -207,13 +219,17 @@ def record_appeal(request):
             raw = {k: v for k, v in raw.items() if k in ("result", "decided_on")}
             data = validate(AppealResultSchema(), raw, day, appeal.filed_on)
     except colander.Invalid as exc:
-        return refused(400, "行政复议、行政诉讼的登记内容有误，请核对", exc.asdict())
+        return refused(
+            400,
+            _("行政复议、行政诉讼的登记内容有误，请核对"),
+            exc.asdict(translate=request.localizer.translate),
+        )
     actor = Actor.officer(request.identity, request.has_permission)
     if appeal is None:
         appeal = add_appeal(request.dbsession, req, data, request.identity, actor.label, day)
-        message = f"已登记：{appeal.kind_label}"
+        message = _("已登记：${kind}", mapping={"kind": request.translate(appeal.kind_label)})
     else:
         decide_appeal(request.dbsession, appeal, data, request.identity, actor.label, day)
-        message = f"已更新结果：{appeal.kind_label}"
-    request.session.flash(message)
+        message = _("已更新结果：${kind}", mapping={"kind": request.translate(appeal.kind_label)})
+    request.session.flash(request.translate(message))
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))

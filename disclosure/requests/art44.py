@@ -39,6 +39,7 @@ MIN_APPLICANTS = 2
 #: the Jaccard index of two descriptions' word sets at which they ask for the same thing
 THRESHOLD = 0.6
 #: words that say "I ask for information", not which: left out of the comparison
+# i18n: words matched in what applicants type, not interface text
 REQUEST_WORDS = frozenset(
     "申请 公开 提供 要求 请求 希望 获取 查询 相关 有关 关于 政府 信息 政府信息 文件 资料 内容 "
     "情况 具体 全部 以及 我们 本人 贵单位 贵局 贵机关".split()

@@ -44,15 +44,17 @@ from datetime import date, datetime
 from typing import Any
 
 from ..calendar.workdays import ONE_DAY, STATUTORY, WEEKEND, WORKDAY, WorkingCalendar
+from ..i18n import _, chinese
 from ..law import Profile
+from .history import Line, cited, message, party, provisional_mark, render_chinese, seq
 
 EVENT_KINDS = ("restart", "pause", "extension", "fee", "later_date")
 _EVENT_LABELS = {
-    "restart": "重新计算",
-    "pause": "征求意见",
-    "extension": "延期",
-    "fee": "缴纳信息处理费",
-    "later_date": "延迟答复",
+    "restart": _("重新计算"),
+    "pause": _("征求意见"),
+    "extension": _("延期"),
+    "fee": _("缴纳信息处理费"),
+    "later_date": _("延迟答复"),
 }
 # Kinds that carry an ``end``: a pause and a fee (the day it ended), a later date (the date set).
 _WITH_END = ("pause", "fee", "later_date")
@@ -65,19 +67,23 @@ REASONS = {
     "later_date": ("",),
 }
 # Who is consulted, by pause reason, as the trail names them.
-PARTIES = {"third_party": "第三方", "other_agency": "其他机关", "": "第三方或有关机关"}
+PARTIES = {"third_party": _("第三方"), "other_agency": _("其他机关"), "": _("第三方或有关机关")}
 
 
 class DeadlineError(ValueError):
-    """The clock events cannot be applied (message in Chinese, for the officer)."""
+    """The clock events cannot be applied (a marked message, for the officer: ``message``;
+    ``str()`` gives it in Chinese)."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return chinese(self.message)
 
 
 def _is_date(value: Any) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
-
-
-def _zh(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _iso(d: date | None) -> str | None:
@@ -117,43 +123,68 @@ class ClockEvent:
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
             raise DeadlineError(
-                f"未知的期限事件类型 {self.kind!r}（应为 {'、'.join(EVENT_KINDS)}）"
+                _(
+                    "未知的期限事件类型 ${kind}（应为 ${kinds}）",
+                    # i18n: a list of codes
+                    mapping={"kind": repr(self.kind), "kinds": "、".join(EVENT_KINDS)},
+                )
             )
         label = _EVENT_LABELS[self.kind]
         if not _is_date(self.start) or (self.end is not None and not _is_date(self.end)):
-            raise DeadlineError(f"{label}：日期无效")
+            raise DeadlineError(_("${label}：日期无效", mapping={"label": label}))
         if self.kind not in _WITH_END and self.end is not None:
-            raise DeadlineError(f"{label}：不应有结束日期")
+            raise DeadlineError(_("${label}：不应有结束日期", mapping={"label": label}))
         if self.kind == "later_date" and (self.end is None or self.end <= self.start):
-            raise DeadlineError(f"延迟答复：确定的答复期限应晚于决定之日 {self.start}")
+            raise DeadlineError(
+                _("延迟答复：确定的答复期限应晚于决定之日 ${start}", mapping={"start": self.start})
+            )
         if self.kind == "fee" and self.end is not None and self.end < self.start:
             raise DeadlineError(
-                f"缴纳信息处理费：缴费日期 {self.end} 早于出具收费通知之日 {self.start}"
+                _(
+                    "缴纳信息处理费：缴费日期 ${end} 早于出具收费通知之日 ${start}",
+                    mapping={"end": self.end, "start": self.start},
+                )
             )
         if self.kind != "extension" and self.days is not None:
-            raise DeadlineError(f"{label}：不应有天数")
+            raise DeadlineError(_("${label}：不应有天数", mapping={"label": label}))
         if self.kind == "pause" and self.end is not None and self.end < self.start:
-            raise DeadlineError(f"征求意见：收到答复日期 {self.end} 早于发函日期 {self.start}")
+            raise DeadlineError(
+                _(
+                    "征求意见：收到答复日期 ${end} 早于发函日期 ${start}",
+                    mapping={"end": self.end, "start": self.start},
+                )
+            )
         if self.reason not in REASONS[self.kind]:
-            raise DeadlineError(f"{label}：未知的原因 {self.reason!r}")
+            raise DeadlineError(
+                _(
+                    "${label}：未知的原因 ${reason}",
+                    mapping={"label": label, "reason": repr(self.reason)},
+                )
+            )
         if self.received is not None:
             if self.kind == "fee":
                 if not _is_date(self.received) or self.received < self.start:
-                    raise DeadlineError("缴纳信息处理费：申请人收到收费通知的日期无效")
+                    raise DeadlineError(_("缴纳信息处理费：申请人收到收费通知的日期无效"))
             elif self.kind != "pause" or not _is_date(self.received):
-                raise DeadlineError(f"{label}：对方收到日期无效")
+                raise DeadlineError(_("${label}：对方收到日期无效", mapping={"label": label}))
             elif self.received < self.start:
                 raise DeadlineError(
-                    f"征求意见：对方收到日期 {self.received} 早于发函日期 {self.start}"
+                    _(
+                        "征求意见：对方收到日期 ${received} 早于发函日期 ${start}",
+                        mapping={"received": self.received, "start": self.start},
+                    )
                 )
             elif self.end is not None and self.end < self.received:
                 raise DeadlineError(
-                    f"征求意见：收到答复日期 {self.end} 早于对方收到日期 {self.received}"
+                    _(
+                        "征求意见：收到答复日期 ${end} 早于对方收到日期 ${received}",
+                        mapping={"end": self.end, "received": self.received},
+                    )
                 )
         if self.kind == "extension" and (
             isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1
         ):
-            raise DeadlineError("延期：延长的工作日数应为正整数")
+            raise DeadlineError(_("延期：延长的工作日数应为正整数"))
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,10 @@ class TrailStep:
     article: str = ""
     end: date | None = None
     public_text: str | None = None
+    # the same as codes with parameters (disclosure.requests.history), for other languages;
+    # None in a trail stored before them
+    message: dict[str, Any] | None = None
+    public_message: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -178,6 +213,8 @@ class TrailStep:
             "text": self.text,
             "article": self.article,
             "public_text": self.public_text,
+            "message": self.message,
+            "public_message": self.public_message,
         }
 
     @classmethod
@@ -189,7 +226,30 @@ class TrailStep:
             article=data.get("article", ""),
             end=_from_iso(data.get("end")),
             public_text=data.get("public_text"),
+            message=data.get("message"),
+            public_message=data.get("public_message"),
         )
+
+
+def _step(
+    kind: str,
+    day: date | None,
+    msg: dict[str, Any],
+    article: str = "",
+    end: date | None = None,
+    public: dict[str, Any] | None = None,
+) -> TrailStep:
+    """A trail step from its messages: the prose is their Chinese."""
+    return TrailStep(
+        kind,
+        day,
+        render_chinese(msg),
+        article,
+        end=end,
+        public_text=render_chinese(public) if public else None,
+        message=msg,
+        public_message=public,
+    )
 
 
 @dataclass(frozen=True)
@@ -264,12 +324,12 @@ def _working_days(calendar: WorkingCalendar, a: date, b: date) -> tuple[date, ..
     )
 
 
-def _span(first: date, last: date) -> str:
-    return str(first) if first == last else f"{first} 至 {last}"
+def _span(first: date, last: date) -> dict[str, Any] | str:
+    return first.isoformat() if first == last else message("trail.span", first=first, last=last)
 
 
-def _zh_span(first: date, last: date) -> str:
-    return _zh(first) if first == last else f"{_zh(first)}至{_zh(last)}"
+def _zh_span(first: date, last: date) -> dict[str, Any] | str:
+    return first.isoformat() if first == last else message("public.span", first=first, last=last)
 
 
 def _calendar_steps(calendar: WorkingCalendar, start: date, end: date) -> list[TrailStep]:
@@ -284,11 +344,11 @@ def _calendar_steps(calendar: WorkingCalendar, start: date, end: date) -> list[T
         if working:
             if why != WORKDAY:
                 steps.append(
-                    TrailStep(
+                    _step(
                         "makeup_workday",
                         d,
-                        f"{d}（{why}）为工作日，计入期限",
-                        public_text=f"{_zh(d)}为{why}上班日，计入答复期限。",
+                        message("trail.makeup_workday", date=d, why=why),
+                        public=message("public.makeup_workday", date=d, why=why),
                     )
                 )
         elif why == WEEKEND:
@@ -299,17 +359,17 @@ def _calendar_steps(calendar: WorkingCalendar, start: date, end: date) -> list[T
             blocks.append([why, d, d])
     for name, first, last in blocks:
         steps.append(
-            TrailStep(
+            _step(
                 "holiday",
                 first,
-                f"跳过{name} {_span(first, last)}",
+                message("trail.holiday", name=name, span=_span(first, last)),
                 end=last,
-                public_text=f"{name}假期（{_zh_span(first, last)}）不计入答复期限。",
+                public=message("public.holiday", name=name, span=_zh_span(first, last)),
             )
         )
     steps.sort(key=lambda s: s.date or end)
     if weekends:
-        steps.append(TrailStep("weekends", None, f"其间周末 {weekends} 天不计入"))
+        steps.append(_step("weekends", None, message("trail.weekends", days=weekends)))
     return steps
 
 
@@ -319,16 +379,14 @@ def _missing_years(calendar: WorkingCalendar, windows: list[tuple[date, date]]) 
     return sorted(y for y in years if not calendar.has_data(y))
 
 
-def _provisional_text(calendar: WorkingCalendar, year: int) -> str:
-    counted = (
-        "按法定节假日计算（调休尚未公布）"
-        if calendar.basis(year) == STATUTORY
-        else "按周一至周五计算"
+def _provisional_text(calendar: WorkingCalendar, year: int) -> dict[str, Any]:
+    counted = message(
+        "trail.counted_statutory" if calendar.basis(year) == STATUTORY else "trail.counted_weekdays"
     )
     known = calendar.years()
     if known and year > known[-1]:
-        return f"{year}年节假日安排尚未发布，{counted}，为暂定日期，发布后将重新计算"
-    return f"系统中没有{year}年节假日安排，{counted}，为暂定日期，录入后将重新计算"
+        return message("trail.provisional_unpublished", year=year, counted=counted)
+    return message("trail.provisional_missing", year=year, counted=counted)
 
 
 def compute_due(
@@ -339,12 +397,19 @@ def compute_due(
 ) -> DueResult:
     """The answer's due date under ``profile``, with the trail that explains it."""
     if not _is_date(received_on):
-        raise DeadlineError("收到申请日期无效")
+        raise DeadlineError(_("收到申请日期无效"))
     events = list(events)
     for e in events:
         if e.start < received_on:
             raise DeadlineError(
-                f"{_EVENT_LABELS[e.kind]}日期 {e.start} 早于收到申请之日 {received_on}"
+                _(
+                    "${label}日期 ${start} 早于收到申请之日 ${received}",
+                    mapping={
+                        "label": _EVENT_LABELS[e.kind],
+                        "start": e.start,
+                        "received": received_on,
+                    },
+                )
             )
     restarts = sorted((e for e in events if e.kind == "restart"), key=lambda e: e.start)
     clock_start = restarts[-1].start if restarts else received_on
@@ -354,12 +419,20 @@ def compute_due(
         assert x.days is not None
         if x.days > profile.extension_days:
             raise DeadlineError(
-                f"延期 {x.days} 个工作日超过最长 {profile.extension_days} 个工作日"
-                f"（{profile.extension_article}）"
+                _(
+                    "延期 ${days} 个工作日超过最长 ${maximum} 个工作日（${article}）",
+                    mapping={
+                        "days": x.days,
+                        "maximum": profile.extension_days,
+                        "article": profile.extension_article,
+                    },
+                )
             )
     live_extensions = [x for x in extensions if x.start >= clock_start]
     if len(live_extensions) > 1:
-        raise DeadlineError(f"答复期限只能延长一次（{profile.extension_article}）")
+        raise DeadlineError(
+            _("答复期限只能延长一次（${article}）", mapping={"article": profile.extension_article})
+        )
     extension = live_extensions[0] if live_extensions else None
 
     pauses = sorted(
@@ -429,72 +502,80 @@ def compute_due(
 
     # -- the trail ---------------------------------------------------------------------------
     head = [
-        TrailStep(
+        _step(
             "receipt",
             received_on,
-            f"{received_on} 收到申请（当日不计入）",
+            message("trail.receipt", date=received_on),
             profile.answer_article,
-            public_text=f"{_zh(received_on)}收到您的申请，收到当日不计入答复期限。",
+            public=message("public.receipt", date=received_on),
         )
     ]
     if correction_due_on is not None:
         head.append(
-            TrailStep(
+            _step(
                 "correction_notice",
                 correction_due_on,
-                f"如需补正，应于 {correction_due_on} 前一次性告知申请人"
-                f"（收到申请后第{profile.correction_notice_days}个工作日）",
+                message(
+                    "trail.correction_notice",
+                    date=correction_due_on,
+                    days=profile.correction_notice_days,
+                ),
                 profile.correction_article,
             )
         )
     else:
         head.append(
-            TrailStep(
+            _step(
                 "correction_notice",
                 None,
-                "如需补正，应一次性告知申请人需更改、补充的事项（未规定具体工作日数）",
+                message("trail.correction_notice_open"),
                 profile.correction_article,
             )
         )
 
     middle: list[TrailStep] = []
     for i, r in enumerate(restarts):
-        later = "；其后又重新计算" if i < len(restarts) - 1 else ""
+        later = message("trail.restarted_later") if i < len(restarts) - 1 else ""
         if r.reason == "transfer":
             article = profile.article("transfer")
-            where = r.note or "其他机关"
-            text = f"{r.start} 转送{where}办理，期限自次日起重新计算" + (
-                f"（{article}）" if article else ""
+            where = r.note or party("other_agency")
+            text = message(
+                "trail.transfer", date=r.start, where=where, cited=cited(article), later=later
             )
-            text += later
-            public = f"{_zh(r.start)}您的申请转送{where}办理，答复期限自次日起重新计算。"
+            public = message("public.transfer", date=r.start, where=where)
         elif r.note:
-            text, article = f"{r.start} {r.note}，期限重新计算{later}", ""
-            public = f"{_zh(r.start)}{r.note}，答复期限自次日起重新计算。"
+            text, article = (
+                message("trail.restart_note", date=r.start, note=r.note, later=later),
+                "",
+            )
+            public = message("public.restart_note", date=r.start, note=r.note)
         else:
-            text = (
-                f"{r.start} 收到补正后的申请，期限重新计算（{profile.correction_article}）{later}"
+            text = message(
+                "trail.restart_correction",
+                date=r.start,
+                article=profile.correction_article,
+                later=later,
             )
             article = profile.correction_article
-            public = f"{_zh(r.start)}收到您补正后的申请，答复期限自次日起重新计算。"
-        middle.append(TrailStep("restart", r.start, text, article, public_text=public))
+            public = message("public.restart_correction", date=r.start)
+        middle.append(_step("restart", r.start, text, article, public=public))
     for p in pauses:
         if p.start < clock_start:
             middle.append(
-                TrailStep(
+                _step(
                     "pause_ignored",
                     p.start,
-                    f"{p.start} 发函征求意见早于 {clock_start} 重新计算，该期间不予扣除",
+                    message("trail.pause_ignored", date=p.start, start=clock_start),
                     profile.pause_article,
                 )
             )
     for f in fees:
         if f.start < clock_start:
             middle.append(
-                TrailStep(
+                _step(
                     "fee_ignored",
                     f.start,
-                    f"{f.start} 出具收费通知早于 {clock_start} 重新计算，该期间不予扣除",
+                    message("trail.fee_ignored", date=f.start, start=clock_start),
                     profile.article("fee_payment"),
                 )
             )
@@ -508,34 +589,41 @@ def compute_due(
         assert x.days is not None
         if x is late_extension:
             middle.append(
-                TrailStep(
+                _step(
                     "extension_late",
                     x.start,
-                    f"{x.start} 批准延长答复期限 {x.days} 个工作日，但按实际情况重新计算，答复期限"
-                    f"已于 {due} 届满，延期决定晚于期限，不能延长，已逾期"
-                    f"（{profile.extension_article}）",
+                    message(
+                        "trail.extension_late",
+                        date=x.start,
+                        days=x.days,
+                        due=due,
+                        article=profile.extension_article,
+                    ),
                     profile.extension_article,
-                    public_text=f"按实际情况重新计算后，答复期限为{_zh(due)}，已逾期；"
-                    f"{_zh(x.start)}告知的延长答复期限不再适用。",
+                    public=message("public.extension_late", due=due, date=x.start),
                 )
             )
         elif x is extension:
             middle.append(
-                TrailStep(
+                _step(
                     "extension",
                     x.start,
-                    f"{x.start} 经政府信息公开工作机构负责人同意，延长答复期限 {x.days} 个工作日"
-                    f"并告知申请人（{profile.extension_article}）",
+                    message(
+                        "trail.extension",
+                        date=x.start,
+                        days=x.days,
+                        article=profile.extension_article,
+                    ),
                     profile.extension_article,
-                    public_text=f"经政府信息公开工作机构负责人同意，答复期限延长{x.days}个工作日。",
+                    public=message("public.extension", days=x.days),
                 )
             )
         else:
             middle.append(
-                TrailStep(
+                _step(
                     "extension_ignored",
                     x.start,
-                    f"{x.start} 的延期早于 {clock_start} 重新计算，不再适用",
+                    message("trail.extension_ignored", date=x.start, start=clock_start),
                     profile.extension_article,
                 )
             )
@@ -545,40 +633,59 @@ def compute_due(
     tail = [s for s in calendar_steps if s.date is None]
     for year in missing:
         text = _provisional_text(calendar, year)
-        tail.append(TrailStep("provisional", date(year, 1, 1), text, public_text=text + "。"))
+        tail.append(
+            _step(
+                "provisional",
+                date(year, 1, 1),
+                text,
+                public=message("public.provisional", text=text),
+            )
+        )
 
-    detail = []
+    detail: list[dict[str, Any]] = []
     if extension is not None:
-        detail.append(f"{profile.answer_days} 个工作日加延长 {extension.days} 个工作日")
+        detail.append(
+            message("trail.detail_extension", answer_days=profile.answer_days, days=extension.days)
+        )
     if paused_days:
         overlap = sum(len(w.days) for w in windows if w.event.start < due) != paused_days
         counted = {w.event.kind for w in windows if any(d <= statutory_due for d in w.days)}
-        what = "、".join(
-            name
-            for kind, name in (("pause", "征求意见"), ("fee", "缴纳信息处理费"))
-            if kind in counted
-        )
+        what = "trail.what_fee" if counted == {"fee"} else "trail.what_pause"
+        if counted == {"pause", "fee"}:
+            what = "trail.what_both"
         detail.append(
-            f"已扣除{what or '征求意见'}期间 {paused_days} 个工作日"
-            + ("（重叠部分只扣除一次）" if overlap else "")
+            message(
+                "trail.detail_deducted",
+                what=message(what),
+                days=paused_days,
+                overlap=message("trail.overlap") if overlap else "",
+            )
         )
     articles = [profile.answer_article]
     if extension is not None and profile.extension_article not in articles:
         articles.append(profile.extension_article)
     if set_date is not None and profile.article("later_date") not in articles:
         articles.append(profile.article("later_date"))
-    mark = "（暂定）" if provisional else ""
-    late = "；其后批准的延期晚于该日，已逾期" if late_extension is not None else ""
-    counted_to = f"第{total}个工作日为 {statutory_due}"
+    mark = provisional_mark(provisional)
     if set_date is not None:
-        counted_to += f"，确定延迟答复的合理期限为 {due}"
+        counted_to = message("trail.due_later_date", total=total, date=statutory_due, due=due)
+    else:
+        counted_to = message("trail.due", total=total, date=statutory_due)
+    parts = [counted_to, mark]
+    if len(detail) == 1:
+        parts.append(message("trail.detail", detail=detail[0]))
+    elif detail:
+        parts.append(message("trail.detail_two", first=detail[0], second=detail[1]))
+    if late_extension is not None:
+        parts.append(message("trail.due_extension_late"))
+    cited_articles = "、".join(articles)  # i18n: the articles cited, as the law writes them
     tail.append(
-        TrailStep(
+        _step(
             "due",
             due,
-            f"{counted_to}{mark}" + (f"（{'；'.join(detail)}）" if detail else "") + late,
-            "、".join(articles),
-            public_text=f"答复期限至{_zh(due)}{mark}。",
+            seq(*parts),
+            cited_articles,
+            public=message("public.due", date=due, mark=mark),
         )
     )
     return DueResult(
@@ -598,47 +705,42 @@ def _fee_step(w: _Pause, due: date, profile: Profile) -> TrailStep:
     """A fee notice: the time from the notice until payment does not count (国办函〔2020〕109号);
     the applicant pays within the profile's period from the day after receiving the notice."""
     p, article, limit = w.event, profile.article("fee_payment"), profile.fee_payment_days
-    sent = f"{p.start} 出具收费通知" + (f"（{p.note}）" if p.note else "")
-    if p.received is not None:
-        sent += f"，申请人 {p.received} 收到"
-    rule = "自出具收费通知之日起至缴纳费用之日止的期间不计算在答复期限内"
+    sent = seq(
+        message("trail.fee_sent_note", date=p.start, note=p.note)
+        if p.note
+        else message("trail.fee_sent", date=p.start),
+        message("trail.fee_received", received=p.received) if p.received is not None else None,
+    )
     if p.start >= due:
-        return TrailStep(
-            "fee_late", p.start, f"{sent}，答复期限已于 {due} 届满，不影响期限", article, end=w.end
+        return _step(
+            "fee_late", p.start, message("trail.fee_late", sent=sent, due=due), article, end=w.end
         )
     first = p.start + ONE_DAY
     if p.end is not None and w.end < first:
-        return TrailStep("fee", p.start, f"{sent}，当日缴纳费用，不影响期限", article, end=w.end)
+        return _step("fee", p.start, message("trail.fee_same_day", sent=sent), article, end=w.end)
     if p.end is not None:
-        text = (
-            f"{sent}，{p.end} 缴纳费用；{rule}，{_span(first, w.end)} 共 {len(w.days)} 个工作日"
-            f"不计算在内（{article}）"
+        text = message(
+            "trail.fee_paid",
+            sent=sent,
+            paid=p.end,
+            span=_span(first, w.end),
+            days=len(w.days),
+            article=article,
         )
-        public = (
-            f"本机关出具收费通知后，至您缴纳费用之日止，{_zh_span(first, w.end)}期间"
-            f"（共{len(w.days)}个工作日）不计算在答复期限内。"
-        )
+        public = message("public.fee_paid", span=_zh_span(first, w.end), days=len(w.days))
     elif p.received is not None and w.cap is not None:
-        text = (
-            f"{sent}，尚未缴费；申请人应自收到之日的次日起 {limit} 个工作日内（至 {w.cap}）缴纳；"
-            f"{rule}，暂按缴费期限届满之日计算，缴费后据实计算（{article}）"
-        )
-        public = (
-            f"本机关已出具收费通知，请于{_zh(w.cap)}前缴纳信息处理费；自出具收费通知之日起至"
-            "您缴纳费用之日止的期间不计算在答复期限内，缴费后据实计算。"
-        )
+        text = message("trail.fee_unpaid", sent=sent, limit=limit, cap=w.cap, article=article)
+        public = message("public.fee_unpaid", cap=w.cap)
     else:
-        text = (
-            f"{sent}，尚未缴费；申请人收到收费通知的日期未登记，缴费期限为自收到之日的次日起"
-            f" {limit} 个工作日；{rule}，暂自出具之日起按 {limit} 个工作日计算"
-            + (f"（至 {w.cap}）" if w.cap else "")
-            + f"，登记收到日期或缴费后重新计算（{article}）"
+        text = message(
+            "trail.fee_unpaid_unknown",
+            sent=sent,
+            limit=limit,
+            until=message("trail.until", cap=w.cap) if w.cap else "",
+            article=article,
         )
-        public = (
-            f"本机关已出具收费通知，请自收到通知之日的次日起{limit}个工作日内缴纳信息处理费；"
-            "自出具收费通知之日起至您缴纳费用之日止的期间不计算在答复期限内。"
-        )
-    return TrailStep("fee", p.start, text, article, end=w.end, public_text=public)
+        public = message("public.fee_unpaid_unknown", limit=limit)
+    return _step("fee", p.start, text, article, end=w.end, public=public)
 
 
 def _later_date_step(
@@ -648,106 +750,109 @@ def _later_date_step(
     a reasonable later date is set and told to the applicant. ``due``: the due date as the
     rules count it, without the later date."""
     article = profile.article("later_date")
-    cited = f"（{article}）" if article else ""
-    said = f"{x.start} 确定延迟答复的合理期限至 {x.end}"
+    said = {"date": x.start, "end": x.end, "cited": cited(article)}
     if applied:
-        return TrailStep(
+        return _step(
             "later_date",
             x.start,
-            f"{said}：申请数量、频次明显超过合理范围，申请理由合理，但无法在答复期限内答复{cited}",
+            message("trail.later_date", **said),
             article,
             end=x.end,
-            public_text=f"您申请公开政府信息的数量、频次明显超过合理范围，经审查您说明的理由，"
-            f"本机关确定延迟答复的合理期限至{_zh(x.end)}。",
+            public=message("public.later_date", end=x.end),
         )
     if x.start < clock_start:
-        why = f"早于 {clock_start} 重新计算，不再适用"
+        text = message("trail.later_date_restarted", start=clock_start, **said)
     elif x.start > due:
-        why = f"晚于答复期限 {due}，不能延迟，已逾期"
+        text = message("trail.later_date_late", due=due, **said)
     else:
-        why = f"不晚于按规定计算的答复期限 {due}，仍以该日为准"
-    return TrailStep("later_date_ignored", x.start, f"{said}，{why}{cited}", article, end=x.end)
+        text = message("trail.later_date_not_later", due=due, **said)
+    return _step("later_date_ignored", x.start, text, article, end=x.end)
 
 
 def _pause_step(w: _Pause, due: date, profile: Profile) -> TrailStep:
     p, article, limit = w.event, profile.pause_article, profile.consultation_days
-    who = PARTIES[p.reason]
-    party = p.note or (PARTIES[p.reason] if p.reason else "")
-    sent = f"{p.start} 发函征求{party}意见"
+    who = party(p.reason)
+    consulted = p.note or (party(p.reason) if p.reason else "")
+    received = None
+    if w.cap is not None and p.received is not None:
+        received = message("trail.pause_received", received=p.received)
+    sent = message("trail.pause_sent", date=p.start, party=consulted)
     if p.start >= due:
-        return TrailStep(
+        return _step(
             "pause_late",
             p.start,
-            f"{sent}，答复期限已于 {due} 届满，不影响期限",
+            message("trail.pause_late", sent=sent, due=due),
             article,
             end=w.end,
         )
     first = p.start + ONE_DAY
     if p.end is None and w.cap is None:
-        return TrailStep(
+        return _step(
             "pause",
             p.start,
-            f"{sent}，尚未收到答复；征求意见期间不计算在内（本规则未规定征求意见的"
-            f"期限），收到答复后据实扣除，期限相应顺延（{article}）",
+            message("trail.pause_waiting_uncapped", sent=sent, article=article),
             article,
-            public_text=f"因需征求{who}的意见，自{_zh(first)}起的征求意见期间不计算在"
-            "答复期限内；尚未收到意见，收到后答复期限将相应顺延。",
+            public=message("public.pause_uncapped", who=who, first=first),
         )
-    if w.cap is not None and p.received is not None:
-        sent += f"，对方 {p.received} 收到"
+    sent = seq(sent, received)
     unknown = w.cap is not None and p.received is None  # the party's receipt not recorded yet
     if p.end is None and unknown:
         # Not the party's deadline: it runs from its receipt, which is not known yet.
-        text = (
-            f"{sent}，尚未收到答复；对方收到日期未登记，其意见期限为自收到之日起 {limit} 个"
-            f"工作日内；征求意见期间自 {first} 起不计算在内（{article}），答复期限暂自发函之日起"
-            f"按最长 {limit} 个工作日扣除，登记对方收到日期或收到答复后重新计算"
+        text = message(
+            "trail.pause_waiting_unknown", sent=sent, limit=limit, first=first, article=article
         )
-        public = (
-            f"因需征求{who}的意见，自{_zh(first)}起的征求意见期间不计算在答复期限内；"
-            f"{who}应自收到征求意见书之日起{limit}个工作日内提出意见，答复期限暂按发函之日"
-            "起算，收到意见后据实调整。"
-        )
-        return TrailStep("pause", p.start, text, article, end=w.end, public_text=public)
+        public = message("public.pause_unknown", who=who, first=first, limit=limit)
+        return _step("pause", p.start, text, article, end=w.end, public=public)
     if p.end is None:
-        answer = f"尚未收到答复，暂按自对方收到之日起最长 {limit} 个工作日（至 {w.cap}）计算"
+        answer = message("trail.answer_waiting", limit=limit, cap=w.cap)
     elif w.cap is not None and p.end > w.cap:
-        answer = f"{p.end} 收到答复，超过 {limit} 个工作日（{w.cap} 之后）的部分不予扣除" + (
-            "（对方收到日期未登记，暂自发函之日起计算）" if unknown else ""
+        answer = message(
+            "trail.answer_beyond",
+            end=p.end,
+            limit=limit,
+            cap=w.cap,
+            unknown=message("trail.answer_unknown") if unknown else "",
         )
     else:
-        answer = f"{p.end} 收到答复"
+        answer = message("trail.answer", end=p.end)
     if w.end < first:
-        text = f"{sent}，当日收到答复，不影响期限"
+        text = message("trail.pause_same_day", sent=sent)
         public = None
     else:
-        text = (
-            f"{sent}，{answer}；征求意见期间 {_span(first, w.end)} "
-            f"不计算在内，共 {len(w.days)} 个工作日（{article}）"
+        text = message(
+            "trail.pause",
+            sent=sent,
+            answer=answer,
+            span=_span(first, w.end),
+            days=len(w.days),
+            article=article,
         )
-        public = (
-            f"因需征求{who}的意见，{_zh_span(first, w.end)}期间"
-            f"（共{len(w.days)}个工作日）不计算在答复期限内"
-            + ("；尚未收到意见，暂按最长期限计算" if p.end is None else "")
-            + "。"
+        public = message(
+            "public.pause_waiting" if p.end is None else "public.pause",
+            who=who,
+            span=_zh_span(first, w.end),
+            days=len(w.days),
         )
-    return TrailStep("pause", p.start, text, article, end=w.end, public_text=public)
+    return _step("pause", p.start, text, article, end=w.end, public=public)
 
 
-PENDING_CORRECTION = "待补正后重新计算"
+PENDING_CORRECTION = _("待补正后重新计算")
 
 
-def public_trail(result: DueResult, pending_correction: bool = False) -> list[str]:
-    """The plain sentences the applicant sees, in order. While a correction is awaited the
-    current period no longer matters (the clock starts afresh when the corrected request
-    arrives): only the receipt is shown, and that the period will be counted again."""
+def public_trail(result: DueResult, pending_correction: bool = False) -> list[Line]:
+    """The plain sentences the applicant sees, in order: each a :class:`~.history.Line` (its
+    Chinese, carrying its message for other languages: ``line.render(request)``). While a
+    correction is awaited the current period no longer matters (the clock starts afresh when
+    the corrected request arrives): only the receipt is shown, and that the period will be
+    counted again."""
+    steps = [s for s in result.trail if s.public_text]
     if pending_correction:
-        head = [s.public_text for s in result.trail if s.kind == "receipt" and s.public_text]
+        pending = message("public.pending_correction")
         return [
-            *head,
-            f"答复期限{PENDING_CORRECTION}：自本机关收到您补正后的申请之日起重新计算。",
+            *(Line(s.public_text, s.public_message) for s in steps if s.kind == "receipt"),
+            Line(render_chinese(pending), pending),
         ]
-    return [step.public_text for step in result.trail if step.public_text]
+    return [Line(s.public_text, s.public_message) for s in steps]
 
 
 def overdue(due_on: date, today: date) -> bool:

@@ -35,6 +35,7 @@ BY_COUNT = "count"
 BY_VOLUME = "volume"
 METHODS = (BY_COUNT, BY_VOLUME)
 _SECTIONS = {BY_COUNT: "by_count", BY_VOLUME: "by_volume"}
+# i18n: spellings of the methods accepted in input (the fee file, officers' entries)
 _ALIASES = {
     "count": BY_COUNT,
     "by_count": BY_COUNT,
@@ -43,6 +44,7 @@ _ALIASES = {
     "by_volume": BY_VOLUME,
     "按量计收": BY_VOLUME,
 }
+# i18n: the fee rules' errors are bilingual (Chinese, then English)
 _BOTH = "一件申请只能按件计收或按量计收其中一种方式收费，不能同时适用 (one method per request, never both)"
 _TOP_KEYS = {"source", "by_count", "by_volume"}
 _METHOD_KEYS = {"label", "period", "unit", "tiers", "beyond"}
@@ -110,6 +112,7 @@ class FeeResult:
 
 def _int(value: Any, where: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(
             f"{where}: 应为不小于 {minimum} 的整数 (must be an integer >= {minimum})，"
             f"实际为 {value!r}"
@@ -119,39 +122,48 @@ def _int(value: Any, where: str, minimum: int) -> int:
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{where}: 必须是非空文本 (must be non-empty text)")
     return value.strip()
 
 
 def _method(data: Any, key: str, where: str) -> FeeMethod:
     if not isinstance(data, Mapping):
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{where}: 必须是映射 (must be a mapping)")
     unknown = sorted(set(map(str, data)) - _METHOD_KEYS)
     if unknown:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{where}.{unknown[0]}: 未知字段 (unknown key)")
     for name in ("label", "period", "unit", "tiers"):
         if name not in data:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(f"{where}.{name}: 缺少此字段 (key missing)")
     label = _text(data["label"], f"{where}.label")
     period = _text(data["period"], f"{where}.period")
     unit = _text(data["unit"], f"{where}.unit")
     raw_tiers = data["tiers"]
     if not isinstance(raw_tiers, list) or not raw_tiers:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{where}.tiers: 必须是非空列表 (must be a non-empty list)")
     tiers: list[Tier] = []
     expected_first = 1
     for i, raw in enumerate(raw_tiers):
         at = f"{where}.tiers[{i}]"
         if not isinstance(raw, Mapping):
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(f"{at}: 应为 {{from, to, price}} (must be a mapping)")
         unknown = sorted(set(map(str, raw)) - {"from", "to", "price"})
         if unknown:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(f"{at}.{unknown[0]}: 未知字段 (unknown key)")
         for name in ("from", "price"):
             if name not in raw:
+                # i18n: the fee file's checks, for the operators (bilingual)
                 raise FeeScheduleError(f"{at}.{name}: 缺少此字段 (key missing)")
         first = _int(raw["from"], f"{at}.from", 1)
         if first != expected_first:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(
                 f"{at}.from: 应为 {expected_first}，各档须从 1 起首尾相接 "
                 f"(tiers must start at 1 and be contiguous)，实际为 {first}"
@@ -160,11 +172,13 @@ def _method(data: Any, key: str, where: str) -> FeeMethod:
         if "to" in raw and raw["to"] is not None:
             last = _int(raw["to"], f"{at}.to", first)
         elif i != len(raw_tiers) - 1:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(
                 f"{at}.to: 只有最后一档可以不写上限 (only the last tier may be open-ended)"
             )
         price = _int(raw["price"], f"{at}.price", 0)
         if tiers and price < tiers[-1].price:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(
                 f"{at}.price: 收费标准不应低于上一档 (price must not decrease)，实际为 {price}"
             )
@@ -174,15 +188,18 @@ def _method(data: Any, key: str, where: str) -> FeeMethod:
     beyond = data.get("beyond")
     if beyond is not None:
         if key == BY_VOLUME:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(
                 f"{where}.beyond: 按量计收不支持 (not supported for by_volume); "
                 f"最后一档不写 to 即为以上各页"
             )
         if not isinstance(beyond, Mapping) or set(map(str, beyond)) != {"block", "increment"}:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(
                 f"{where}.beyond: 应为 {{block, increment}} (must be a mapping of block, increment)"
             )
         if tiers[-1].last is None:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(
                 f"{where}.beyond: 最后一档已不设上限，不能再有 beyond "
                 f"(the last tier is open-ended; beyond would never apply)"
@@ -190,6 +207,7 @@ def _method(data: Any, key: str, where: str) -> FeeMethod:
         block = _int(beyond["block"], f"{where}.beyond.block", 1)
         increment = _int(beyond["increment"], f"{where}.beyond.increment", 0)
     elif tiers[-1].last is not None:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(
             f"{where}.tiers[{len(tiers) - 1}].to: 最后一档应不设上限，或另写 beyond "
             f"(the last tier must be open-ended, or give beyond)"
@@ -199,12 +217,15 @@ def _method(data: Any, key: str, where: str) -> FeeMethod:
 
 def parse_fee_schedule(data: Any, where: str = "fees.yaml") -> FeeSchedule:
     if not isinstance(data, Mapping):
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{where}: 顶层必须是映射 (top level must be a mapping)")
     unknown = sorted(set(map(str, data)) - _TOP_KEYS)
     if unknown:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{where}: {unknown[0]}: 未知字段 (unknown key)")
     for name in sorted(_TOP_KEYS):
         if name not in data:
+            # i18n: the fee file's checks, for the operators (bilingual)
             raise FeeScheduleError(f"{where}: {name}: 缺少此字段 (key missing)")
     return FeeSchedule(
         source=_text(data["source"], f"{where}: source"),
@@ -220,12 +241,15 @@ def load_fee_schedule(path: str | Path = DEFAULT_PATH) -> FeeSchedule:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{path}: 文件不存在 (fee file missing)") from None
     except UnicodeDecodeError as exc:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{path}: 无法解析 (cannot parse): {exc}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
+        # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{path}: 无法解析 (cannot parse): {exc}") from None
     return parse_fee_schedule(data, str(path))
 
@@ -244,6 +268,7 @@ def _method_key(method: Any) -> str:
         key = _ALIASES.get(text)
         if key:
             return key
+        # i18n: spellings of the methods accepted in input
         if (
             text == "both"
             or ("件" in text and "量" in text)
@@ -252,6 +277,7 @@ def _method_key(method: Any) -> str:
             raise FeeError(_BOTH)
     elif isinstance(method, list | tuple | set | frozenset) and len(method) > 1:
         raise FeeError(_BOTH)
+    # i18n: the fee rules' errors are bilingual (Chinese, then English)
     raise FeeError(
         f"未知的收费方式 {method!r}，应为 按件计收（count）或 按量计收（volume） "
         f"(unknown method; expected count or volume)"
@@ -260,13 +286,16 @@ def _method_key(method: Any) -> str:
 
 def _positive(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        # i18n: the fee rules' errors are bilingual (Chinese, then English)
         raise FeeError(f"{what}应为正整数 (must be a positive integer)，实际为 {value!r}")
     if value < 1:
+        # i18n: the fee rules' errors are bilingual (Chinese, then English)
         raise FeeError(f"{what}应为正整数 (must be a positive integer)，实际为 {value}")
     return value
 
 
 def _span(first: int, last: int, unit: str) -> str:
+    # i18n: the fee's calculation lines, for the fee notice (a legal act, in Chinese)
     return f"第{first}{unit}" if first == last else f"第{first}至{last}{unit}"
 
 
@@ -283,11 +312,13 @@ def _count_tier(method: FeeMethod, n: int) -> tuple[int, int, int]:
 
 
 def _total(amount: int) -> str:
+    # i18n: the fee's calculation lines, for the fee notice (a legal act, in Chinese)
     return f"合计{amount}元" if amount else "合计0元（不收费）"
 
 
 def _by_count(method: FeeMethod, n: int, source: str) -> FeeResult:
     first, last, price = _count_tier(method, n)
+    # i18n: the fee's calculation lines, for the fee notice (a legal act, in Chinese)
     lines = [
         f"{method.label}：{method.period}第{n}件申请",
         f"{_span(first, last, method.unit)}，" + (f"每件{price}元" if price else "不收费"),
@@ -297,6 +328,7 @@ def _by_count(method: FeeMethod, n: int, source: str) -> FeeResult:
 
 
 def _by_volume(method: FeeMethod, pages: int, source: str) -> FeeResult:
+    # i18n: the fee's calculation lines, for the fee notice (a legal act, in Chinese)
     lines = [f"{method.label}：本件申请共{pages}{method.unit}"]
     amount = 0
     for tier in method.tiers:
@@ -308,8 +340,10 @@ def _by_volume(method: FeeMethod, pages: int, source: str) -> FeeResult:
         if tier.price:
             cost = count * tier.price
             amount += cost
+            # i18n: the fee's calculation lines, for the fee notice (a legal act, in Chinese)
             lines.append(f"{span}，{count}{method.unit}×{tier.price}元＝{cost}元")
         else:
+            # i18n: the fee's calculation lines, for the fee notice (a legal act, in Chinese)
             lines.append(f"{span}，{count}{method.unit}，不收费")
     lines.append(_total(amount))
     return FeeResult(BY_VOLUME, method.label, pages, amount, tuple(lines), source)
@@ -327,7 +361,9 @@ def calculate_fee(method: str, quantity: int, schedule: FeeSchedule | None = Non
     schedule = schedule or default_schedule()
     rules = schedule.method(key)
     if key == BY_COUNT:
+        # i18n: the fee rules' errors are bilingual (Chinese, then English)
         return _by_count(rules, _positive(quantity, "本月申请序号"), schedule.source)
+    # i18n: the fee rules' errors are bilingual (Chinese, then English)
     return _by_volume(rules, _positive(quantity, "页数"), schedule.source)
 
 
@@ -335,6 +371,7 @@ def monthly_ordinal(previous_requests_this_month: int) -> int:
     """The ordinal of a new request given how many the applicant already made this month."""
     value = previous_requests_this_month
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        # i18n: the fee rules' errors are bilingual (Chinese, then English)
         raise FeeError(f"本月已有申请数应为非负整数 (must be a non-negative integer)：{value!r}")
     return value + 1
 
@@ -442,14 +479,17 @@ def boundary_table(schedule: FeeSchedule | None = None) -> list[tuple[str, int, 
             try:
                 result = calculate_fee(key, q, schedule)
             except FeeError as exc:
+                # i18n: the fee table of the command line
                 rows.append((label, q, "错误", str(exc).split(" (")[0]))
             else:
+                # i18n: the fee table of the command line
                 rows.append((label, q, f"{result.amount}元", "；".join(result.lines[1:-1])))
     return rows
 
 
 def format_boundary_table(schedule: FeeSchedule | None = None) -> str:
     schedule = schedule or default_schedule()
+    # i18n: the fee table of the command line
     lines = ["信息处理费边界表", f"依据：{schedule.source}", "方式\t数量\t金额\t明细"]
     lines += [f"{m}\t{q}\t{a}\t{d}" for m, q, a, d in boundary_table(schedule)]
     return "\n".join(lines)
@@ -460,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         schedule = load_fee_schedule(argv[0]) if argv else default_schedule()
     except FeeScheduleError as exc:
+        # i18n: the fee table of the command line
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(format_boundary_table(schedule))

@@ -6,11 +6,13 @@ import colander
 import deform
 
 from .. import settings as s
+from ..i18n import ENGLISH, _
 from ..security import csrf_node
 from ..templating import FieldGroup
 from .idempotency import new_form_token
 from .intake import (
     APPLICANT_CATEGORIES,
+    APPLICANT_CATEGORIES_EN,
     APPLICANT_TYPES,
     CHANNELS,
     DELIVERY_CHANNELS,
@@ -22,9 +24,9 @@ from .intake import (
 
 # The applicant's identity: a citizen's, or an organisation's. The page shows the group that fits
 # the chosen 申请人类型 (static/site.js; without the script both show, each with its legend).
-PERSON = FieldGroup("person", "公民的身份信息", when=("applicant_type", "person"))
+PERSON = FieldGroup("person", _("公民的身份信息"), when=("applicant_type", "person"))
 ORGANISATION = FieldGroup(
-    "organisation", "法人或者其他组织的信息", when=("applicant_type", "organisation")
+    "organisation", _("法人或者其他组织的信息"), when=("applicant_type", "organisation")
 )
 GROUPS = {
     "id_type": PERSON,
@@ -91,6 +93,12 @@ def submission_token_node(request) -> colander.SchemaNode:
     )
 
 
+def category_labels(request) -> dict[str, str]:
+    """The applicant categories, labelled in the reader's language (the vocabulary's data
+    carries both)."""
+    return APPLICANT_CATEGORIES_EN if request.locale_name == ENGLISH else APPLICANT_CATEGORIES
+
+
 def application_form(request, *, officer_entry: bool = False) -> deform.Form:
     orgs = request.organisations
     schema = ApplicationSchema(orgs.by_code, require_consent=not officer_entry)
@@ -99,11 +107,15 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
             values=list(APPLICANT_TYPES.items()), inline=True
         ),
         "applicant_category": deform.widget.SelectWidget(
-            values=[("", "请选择"), *APPLICANT_CATEGORIES.items()]
+            values=[("", _("请选择")), *category_labels(request).items()]
         ),
-        "id_type": deform.widget.SelectWidget(values=[("", "请选择"), *ID_TYPES.items()]),
+        "id_type": deform.widget.SelectWidget(values=[("", _("请选择")), *ID_TYPES.items()]),
         "organisation": deform.widget.SelectWidget(
-            values=[("", "请选择"), *((o.code, "　" * d + o.name) for o, d in orgs.walk())]
+            values=[
+                ("", _("请选择")),
+                # i18n: an ideographic space per level indents the organisation tree
+                *((o.code, "　" * d + o.name) for o, d in orgs.walk()),
+            ]
         ),
         "request_kind": deform.widget.RadioChoiceWidget(
             values=list(REQUEST_KINDS.items()), inline=True
@@ -118,10 +130,14 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         "consent": deform.widget.CheckboxWidget(),
     }
     descriptions = {
-        "request_kind": "要求更正本机关提供的与您自身相关的不准确的政府信息记录的，请选择更正申请",
-        "description": "请写明所需政府信息的名称、文号或者便于查询的其他特征性描述；更正申请请写明"
-        "需要更正的记录、不准确之处和应更正的内容，并提供证据",
-        "consent": "我同意本机关为办理本申请处理上述个人信息；证件号码、电话和地址不会公开。",
+        "request_kind": _(
+            "要求更正本机关提供的与您自身相关的不准确的政府信息记录的，请选择更正申请"
+        ),
+        "description": _(
+            "请写明所需政府信息的名称、文号或者便于查询的其他特征性描述；更正申请请写明"
+            "需要更正的记录、不准确之处和应更正的内容，并提供证据"
+        ),
+        "consent": _("我同意本机关为办理本申请处理上述个人信息；证件号码、电话和地址不会公开。"),
     }
     for node in schema.children:
         if node.name in widgets:
@@ -132,7 +148,7 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
             node.group = GROUPS[node.name]
         if node.name in REQUIRED_WHEN:
             node.required_when = REQUIRED_WHEN[node.name]
-    schema["organisation"].missing_msg = "请选择受理机关"
+    schema["organisation"].missing_msg = _("请选择受理机关")
     schema["organisation"].default = ""  # "请选择", never a guess
     schema["applicant_type"].default = "person"
     schema["request_kind"].default = "disclosure"
@@ -143,9 +159,9 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         colander.SchemaNode(
             deform.FileData(),
             name="proof",
-            title="身份证明（可选）",
+            title=_("身份证明（可选）"),
             missing=None,
-            description="PDF 或图片，不超过 20 MB",
+            description=_("PDF 或图片，不超过 20 MB"),
             widget=deform.widget.FileUploadWidget(MemoryTmpStore()),
         )
     )
@@ -160,7 +176,7 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
             colander.SchemaNode(
                 colander.String(),
                 name="channel",
-                title="收到申请的方式",
+                title=_("收到申请的方式"),
                 validator=colander.OneOf([k for k in CHANNELS if k != "online"]),
                 widget=deform.widget.SelectWidget(
                     values=[(k, v) for k, v in CHANNELS.items() if k != "online"]
@@ -171,8 +187,11 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
             colander.SchemaNode(
                 colander.Date(),
                 name="event_date",
-                title="提交、签收或确认的日期",
-                description="当面提交：提交之日；挂号信：签收之日；平常信函：与申请人确认之日；传真、电子邮件：双方确认之日",
+                title=_("提交、签收或确认的日期"),
+                description=_(
+                    "当面提交：提交之日；挂号信：签收之日；平常信函：与申请人确认之日；"
+                    "传真、电子邮件：双方确认之日"
+                ),
                 widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
             )
         )
@@ -180,4 +199,4 @@ def application_form(request, *, officer_entry: bool = False) -> deform.Form:
         schema.add(submission_token_node(request))
     schema.add(csrf_node(request))
     # no autofocus: the page opens at its top, with the skip link and the heading first
-    return deform.Form(schema, buttons=(deform.Button("submit", "提交申请"),), focus="off")
+    return deform.Form(schema, buttons=(deform.Button("submit", _("提交申请")),), focus="off")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ..i18n import _
+
 RESIDENT_ID_RE = re.compile(r"^\d{17}[\dX]$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -23,18 +25,18 @@ def resident_id_check_char(first17: str) -> str:
 
 
 def resident_id_problem(value: str) -> str | None:
-    """None if valid, else a Chinese message."""
+    """None if valid, else a message (marked for translation)."""
     value = value.strip().upper()
     if not RESIDENT_ID_RE.match(value):
-        return "居民身份证号码应为18位，最后一位可以是数字或X"
+        return _("居民身份证号码应为18位，最后一位可以是数字或X")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "居民身份证号码中的出生日期无效"
+        return _("居民身份证号码中的出生日期无效")
     if born.year < 1900:
-        return "居民身份证号码中的出生日期无效"
+        return _("居民身份证号码中的出生日期无效")
     if resident_id_check_char(value[:17]) != value[17]:
-        return "居民身份证号码校验位不正确，请核对"
+        return _("居民身份证号码校验位不正确，请核对")
     return None
 
 
@@ -46,9 +48,9 @@ def credit_code_check_char(first17: str) -> str:
 def credit_code_problem(value: str) -> str | None:
     value = value.strip().upper()
     if not CREDIT_RE.match(value):
-        return "统一社会信用代码应为18位数字或大写字母（不含I、O、Z、S、V）"
+        return _("统一社会信用代码应为18位数字或大写字母（不含I、O、Z、S、V）")
     if credit_code_check_char(value[:17]) != value[17]:
-        return "统一社会信用代码校验位不正确，请核对"
+        return _("统一社会信用代码校验位不正确，请核对")
     return None
 
 

@@ -43,6 +43,7 @@ from ..catalogue.forms import field_node, normalise
 from ..catalogue.registry import CatalogueSchema
 from ..catalogue.services import CatalogueService
 from ..files.extract import extract_text
+from ..i18n import _, chinese
 from ..models import Attachment, CasePublication, DisclosureRequest, RequestEvent, User
 from ..models.documents import ReleasedDocument
 from ..models.requests import STATUS_LABELS, RequestStatus
@@ -54,7 +55,7 @@ from . import art44
 RELEASING_OUTCOMES = ("disclosed", "partially_disclosed")
 ACTION = "publish_proactively"  # the case history's entry
 STEP = "proactive_on_request"  # the step of the rule profiles that cites Art. 44 (disclosure.law)
-ACTION_LABEL = "公开为主动公开信息"
+ACTION_LABEL = _("公开为主动公开信息")
 
 #: catalogue fields the officer gives in the form (fields.yaml); the rest are set here
 FORM_FIELDS = (
@@ -75,11 +76,13 @@ CHECKED_FIELDS = ("title", "summary", "document_number", "keywords")
 SUGGESTION_WINDOW_DAYS = 365
 SUGGESTION_MAX_CASES = 500
 
-NOT_RELEASED = "本件尚未作出予以公开或部分公开的答复，没有可以主动公开的信息"
-NO_DOCUMENTS = "本件没有提供的政府信息（请先在“提供的政府信息”中上传）"
-NOT_A_DISCLOSURE = "政府信息更正申请不涉及公开政府信息"
-ALREADY = "本件提供的政府信息已公开为主动公开信息"
-CONFIRM = "请确认名称、内容概述和文件不含申请人的个人信息"
+NOT_RELEASED = _("本件尚未作出予以公开或部分公开的答复，没有可以主动公开的信息")
+NO_DOCUMENTS = _("本件没有提供的政府信息（请先在“提供的政府信息”中上传）")
+NOT_A_DISCLOSURE = _("政府信息更正申请不涉及公开政府信息")
+ALREADY = _("本件提供的政府信息已公开为主动公开信息")
+CONFIRM = _("请确认名称、内容概述和文件不含申请人的个人信息")
+CARRIES_APPLICANT_DATA = _("名称、内容概述或文件含有申请人的个人信息")
+CHOOSE_A_DOCUMENT = _("请至少选择一个文件")
 
 
 class PublicationError(Exception):
@@ -124,14 +127,14 @@ def why_not(req: DisclosureRequest) -> str | None:
 _NOT_WORD = re.compile(r"[\W_]+")
 # (attribute of the case, what it is called, looked for in a document's text too)
 APPLICANT_FIELDS = (
-    ("name", "申请人姓名或名称", False),
-    ("id_number", "证件号码", True),
-    ("credit_code", "统一社会信用代码", True),
-    ("phone", "联系电话", True),
-    ("email", "电子邮箱", True),
-    ("address", "通信地址", True),
-    ("contact_person", "联系人", False),
-    ("legal_representative", "法定代表人", False),
+    ("name", _("申请人姓名或名称"), False),
+    ("id_number", _("证件号码"), True),
+    ("credit_code", _("统一社会信用代码"), True),
+    ("phone", _("联系电话"), True),
+    ("email", _("电子邮箱"), True),
+    ("address", _("通信地址"), True),
+    ("contact_person", _("联系人"), False),
+    ("legal_representative", _("法定代表人"), False),
 )
 MIN_LENGTH = {"name": 2, "contact_person": 2, "legal_representative": 2, "address": 4}
 
@@ -190,8 +193,10 @@ def problems(
     data: dict[str, Any],
     documents: Sequence[ReleasedDocument],
     texts: Callable[[ReleasedDocument], str],
+    translate: Callable[..., str] = chinese,
 ) -> dict[str, str]:
-    """Field → message for each place the item would carry the applicant's data."""
+    """Field → message for each place the item would carry the applicant's data, by
+    ``translate`` (``request.translate`` for a page; Chinese by default)."""
     markers = applicant_markers(req)
     out: dict[str, str] = {}
     for name in CHECKED_FIELDS:
@@ -200,16 +205,25 @@ def problems(
             value = " ".join(value)
         found = found_in(value or "", markers) if isinstance(value, str) else None
         if found:
-            out[name] = f"不能含有申请人的个人信息（{found}）"
+            what = translate(found)
+            out[name] = translate(_("不能含有申请人的个人信息（${what}）", mapping={"what": what}))
     for document in documents:
         found = found_in(document.filename, markers)
         if found:
-            out["documents"] = f"文件名《{document.filename}》含有申请人的个人信息（{found}）"
+            out["documents"] = translate(
+                _(
+                    "文件名《${filename}》含有申请人的个人信息（${what}）",
+                    mapping={"filename": document.filename, "what": translate(found)},
+                )
+            )
             break
         found = found_in(texts(document), markers, document_text=True)
         if found:
-            out["documents"] = (
-                f"《{document.filename}》的内容含有申请人的个人信息（{found}），不能公开"
+            out["documents"] = translate(
+                _(
+                    "《${filename}》的内容含有申请人的个人信息（${what}），不能公开",
+                    mapping={"filename": document.filename, "what": translate(found)},
+                )
             )
             break
     return out
@@ -221,13 +235,14 @@ def problems(
 def _documents_label(document: ReleasedDocument) -> str:
     from ..files.labels import size_label
 
-    return f"{document.filename}（{size_label(document.size)}）"
+    return f"{document.filename}（{size_label(document.size)}）"  # i18n: a file name and size
 
 
 def publication_schema(
     schema: CatalogueSchema,
     req: DisclosureRequest,
     texts: Callable[[ReleasedDocument], str],
+    translate: Callable[..., str] = chinese,
 ) -> colander.SchemaNode:
     """The officer's form: the item's fields (as fields.yaml defines them), the released
     documents to publish (at least one), and the confirmation. Validating it finds the
@@ -236,18 +251,18 @@ def publication_schema(
 
     def no_applicant_data(node, value):
         chosen = [documents[i] for i in sorted(value.get("documents") or ()) if i in documents]
-        found = problems(req, value, chosen, texts)
+        found = problems(req, value, chosen, texts, translate)
         if found:
-            error = colander.Invalid(node, "名称、内容概述或文件含有申请人的个人信息")
+            error = colander.Invalid(node, CARRIES_APPLICANT_DATA)
             for name, message in found.items():
                 error[name] = message
             raise error
 
     def known_documents(node, value):
         if not value:
-            raise colander.Invalid(node, "请至少选择一个文件")
+            raise colander.Invalid(node, CHOOSE_A_DOCUMENT)
         if not set(value) <= set(documents):
-            raise colander.Invalid(node, "所选文件不属于本件")
+            raise colander.Invalid(node, _("所选文件不属于本件"))
 
     def confirmed(node, value):
         if value is not True:
@@ -262,7 +277,7 @@ def publication_schema(
         colander.SchemaNode(
             colander.Set(),
             name="documents",
-            title="公开的文件",
+            title=_("公开的文件"),
             missing=(),
             validator=known_documents,
             widget=deform.widget.CheckboxChoiceWidget(
@@ -274,11 +289,13 @@ def publication_schema(
         colander.SchemaNode(
             colander.Boolean(),
             name="confirm",
-            title="确认",
+            title=_("确认"),
             missing=False,
             validator=confirmed,
             widget=deform.widget.CheckboxWidget(),
-            description="我已核对：名称、内容概述和所选文件不含申请人的姓名、证件号码、联系方式等个人信息",
+            description=_(
+                "我已核对：名称、内容概述和所选文件不含申请人的姓名、证件号码、联系方式等个人信息"
+            ),
         )
     )
     return root
@@ -335,18 +352,18 @@ def publish_case(
     wanted = {int(i) for i in document_ids}
     documents = [d for d in req.released_documents if d.id in wanted]
     if not documents or len(documents) != len(wanted):
-        raise PublicationError("请选择本件提供的文件", {"documents": "请至少选择一个文件"})
+        raise PublicationError(_("请选择本件提供的文件"), {"documents": CHOOSE_A_DOCUMENT})
     if not (data.get("title") or "").strip():
-        raise PublicationError("名称必填", {"title": "必填"})
+        raise PublicationError(_("名称必填"), {"title": _("必填")})
     texts = texts or DocumentTexts(storage)
     found = problems(req, data, documents, texts)
     if found:
-        raise PersonalDataFound("名称、内容概述或文件含有申请人的个人信息", found)
+        raise PersonalDataFound(CARRIES_APPLICANT_DATA, found)
     item_data = {
         **{k: v for k, v in data.items() if k in FORM_FIELDS},
         "disclosure_mode": "proactive",
         "validity": "valid",
-        "note": ACTION_LABEL,
+        "note": chinese(ACTION_LABEL),  # the item's note: stored data, in Chinese
     }
     try:
         # In a savepoint: the same case published at the same moment by a second submission
@@ -382,7 +399,7 @@ def publish_case(
             request=req,
             on=today,
             actor_id=user.id if user else None,
-            actor_label=user.history_label if user else "系统",
+            actor_label=user.history_label if user else "系统",  # i18n: a stored record
             action=ACTION,
             from_status=req.status,
             to_status=req.status,
@@ -416,7 +433,7 @@ class Art44Rule:
             if min_applicants < 2:
                 raise ValueError
         except ValueError:
-            raise SettingsError(
+            raise SettingsError(  # i18n: a settings error, for the operators (bilingual)
                 f"disclosure.requests.art44_min_applicants = {raw_min!r}: 应为不小于 2 的整数 / "
                 "must be an integer of at least 2"
             ) from None
@@ -425,7 +442,7 @@ class Art44Rule:
             if not 0 < threshold <= 1:
                 raise ValueError
         except ValueError:
-            raise SettingsError(
+            raise SettingsError(  # i18n: a settings error, for the operators (bilingual)
                 f"disclosure.requests.art44_similarity = {raw_threshold!r}: 应为 0 到 1 之间的数 / "
                 "must be a number in (0, 1]"
             ) from None

@@ -18,6 +18,7 @@ from ..boundary import error_response
 from ..catalogue.visibility import visible_items
 from ..clock import now, today
 from ..files.interfaces import IFileStorage
+from ..i18n import _
 from ..models import CasePublication, CatalogueItem
 from ..pagination import paginate
 from ..security import Permission, csrf_node
@@ -56,13 +57,13 @@ def publication_form(request):
     if not request.has_permission(Permission.CATALOGUE_PUBLISH):
         raise HTTPForbidden()
     if req.publication is not None:  # a form sent twice: published once, shown where it is
-        request.session.flash(ALREADY)
+        request.session.flash(request.translate(ALREADY))
         return HTTPSeeOther(_case_url(request, req))
     problem = why_not(req)
     if problem is not None:
-        return error_response(request, 409, problem)
+        return error_response(request, 409, request.translate(problem))
     texts = DocumentTexts(request.find_service(IFileStorage))
-    schema = publication_schema(request.catalogue_schema, req, texts)
+    schema = publication_schema(request.catalogue_schema, req, texts, request.translate)
     schema.add(csrf_node(request))
     form = deform.Form(schema, buttons=(deform.Button("publish", ACTION_LABEL),))
     if request.method != "POST":
@@ -73,7 +74,7 @@ def publication_form(request):
         request.response.status = 400
         return _page(request, req, failure.render())
     except ValueError:  # a tampered peppercorn marker (__start__/__end__)
-        return error_response(request, 400, "表单数据无效")
+        return error_response(request, 400, request.translate(_("表单数据无效")))
     try:
         publication = publish_case(
             request.dbsession,
@@ -88,13 +89,20 @@ def publication_form(request):
             texts=texts,
         )
     except AlreadyPublished:
-        request.session.flash(ALREADY)
+        request.session.flash(request.translate(ALREADY))
         return HTTPSeeOther(_case_url(request, req))
     except PublicationError as exc:
         request.response.status = 400
         return _page(request, req, form.render(appstruct), error=exc.message)
     item = publication.item
-    request.session.flash(f"已公开为主动公开信息，索引号 {item.index_number}")
+    request.session.flash(
+        request.translate(
+            _(
+                "已公开为主动公开信息，索引号 ${index_number}",
+                mapping={"index_number": item.index_number},
+            )
+        )
+    )
     return HTTPSeeOther(_case_url(request, req))
 
 

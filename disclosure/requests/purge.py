@@ -33,7 +33,7 @@ from ..models.mail import IdempotencyKey, MailOutbox
 from ..models.requests import RequestStatus
 
 ACTION = "purge_personal_data"
-TEXT = "个人信息已按保存期限清除"
+TEXT = "个人信息已按保存期限清除"  # i18n: the case history's record, stored in Chinese
 ERASED_FIELDS = ("id_number", "phone", "email", "address", "postcode")
 BATCH_SIZE = 200
 
@@ -122,7 +122,7 @@ def _erase(db: Session, req: DisclosureRequest, today: date) -> tuple[int, set[s
         RequestEvent(
             request=req,
             on=today,
-            actor_label="系统",
+            actor_label="系统",  # i18n: a stored record
             action=ACTION,
             from_status=req.status,
             to_status=req.status,

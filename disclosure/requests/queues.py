@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, String, and_, cast
 
 from ..calendar.workdays import WorkingCalendar
+from ..i18n import _
 from ..models import DisclosureRequest
 from ..models.requests import OPEN_STATUSES, RequestStatus
 
@@ -64,17 +65,21 @@ def correction_overdue(today: date, calendar: WorkingCalendar) -> ColumnElement[
 @dataclass(frozen=True)
 class Queue:
     name: str
-    label: str
+    label: str  # marked: shown with |t
     clause: Callable[[date, WorkingCalendar], ColumnElement[bool]]
 
 
 QUEUES: dict[str, Queue] = {
     q.name: q
     for q in (
-        Queue("due_soon", f"即将到期（{DUE_SOON_DAYS}个工作日内）", due_soon),
-        Queue("overdue", "已逾期", overdue),
-        Queue("extension_pending", "延期待批准", extension_pending),
-        Queue("correction", "待补正", correction),
-        Queue("correction_overdue", "补正期限已过，待决定", correction_overdue),
+        Queue(
+            "due_soon",
+            _("即将到期（${days}个工作日内）", mapping={"days": DUE_SOON_DAYS}),
+            due_soon,
+        ),
+        Queue("overdue", _("已逾期"), overdue),
+        Queue("extension_pending", _("延期待批准"), extension_pending),
+        Queue("correction", _("待补正"), correction),
+        Queue("correction_overdue", _("补正期限已过，待决定"), correction_overdue),
     )
 }

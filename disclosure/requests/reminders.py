@@ -60,6 +60,7 @@ def reminder_kind(req: DisclosureRequest, today: date, calendar) -> str | None:
     return None
 
 
+# i18n: the reminder e-mail to the officers, written in Chinese like every mail
 _LINE_TAGS = {
     "overdue": "【已逾期】",
     "due_soon": "【即将到期】",
@@ -69,9 +70,10 @@ _LINE_TAGS = {
 
 def _line(req: DisclosureRequest, kind: str) -> str:
     if kind == "correction_overdue":
-        when = f"补正期限 {req.correction_deadline.isoformat()}，请决定是否视为放弃"
+        when = f"补正期限 {req.correction_deadline.isoformat()}，请决定是否视为放弃"  # i18n: mail
     else:
-        when = f"答复期限 {req.due_on.isoformat()}{'（暂定）' if req.provisional else ''}"
+        provisional = "（暂定）" if req.provisional else ""  # i18n: the reminder e-mail
+        when = f"答复期限 {req.due_on.isoformat()}{provisional}"  # i18n: the reminder e-mail
     return f"{_LINE_TAGS[kind]} {req.tracking_number}  {when}  {req.description[:30]}"
 
 

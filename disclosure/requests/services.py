@@ -18,7 +18,7 @@ from ..models.requests import OPEN_STATUSES
 from ..models.search import utcnow
 from .intake import Submission, new_request
 from .tokens import check_access_code, normalise_tracking_number
-from .workflow import Actor, Context, perform, recompute
+from .workflow import Actor, Context, events_of, perform, profile_of, recompute
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def submit(
     profile = rules.profile_for(received)
     request.profile = profile.key
     if receipt_note and profile.article("receipt"):
-        receipt_note = f"{profile.article('receipt')}：{receipt_note}"
+        receipt_note = f"{profile.article('receipt')}：{receipt_note}"  # i18n: a stored record
     request.entered_by_id = entered_by.id if entered_by else None
     ctx = rules.context(db, today)
     recompute(request, ctx)
@@ -104,6 +104,7 @@ def submit(
             to_status=request.status,
             reason=receipt_note,
             changes={"received_on": received.isoformat(), "due_on": request.due_on.isoformat()},
+            # i18n: the history's text, stored in Chinese
             public_text=("收到申请" if received == today else f"{received.isoformat()} 收到申请")
             + f"，答复期限至 {request.due_on.isoformat()}"
             + ("（暂定）" if request.provisional else "")
@@ -189,8 +190,9 @@ def recompute_provisional(db: Session, rules: RequestRules, today: date, actor: 
                 action="recalculate",
                 from_status=request.status,
                 to_status=request.status,
-                reason="节假日安排已发布，重新计算答复期限",
+                reason="节假日安排已发布，重新计算答复期限",  # i18n: a stored record
                 changes=changes,
+                # i18n: the history's text, stored in Chinese
                 public_text=f"节假日安排已发布，答复期限重新计算为 {request.due_on.isoformat()}"
                 + ("（暂定）" if request.provisional else "")
                 + "。",
@@ -199,3 +201,42 @@ def recompute_provisional(db: Session, rules: RequestRules, today: date, actor: 
         count += 1
     db.flush()
     return count
+
+
+def _said(steps) -> list[tuple]:
+    return [(s.get("kind"), s.get("text"), s.get("public_text")) for s in steps]
+
+
+def recode_trails(db: Session, rules: RequestRules, today: date) -> tuple[int, int]:
+    """Deadline trails stored as Chinese prose (before message codes): give each its codes, so
+    that it is shown in the reader's language. The trail is computed again from the case's
+    stored dates; it is kept, with the codes, only when it says word for word what was stored,
+    so nothing the applicant was told changes. Returns (recoded, left as prose): a trail the
+    rules or the calendar would now word differently keeps its prose, shown as written."""
+    from .deadlines import compute_due
+
+    ctx = rules.context(db, today)
+    recoded = left = 0
+    for request in db.scalars(
+        select(DisclosureRequest)
+        .where(DisclosureRequest.deadline.is_not(None))
+        .order_by(DisclosureRequest.id)
+    ):
+        stored = (request.deadline or {}).get("trail") or []
+        if all(step.get("message") for step in stored):
+            continue
+        try:
+            result = compute_due(
+                request.received_on, profile_of(request, ctx), ctx.calendar, events_of(request)
+            )
+        except (KeyError, ValueError):  # rules no longer known: the prose stays
+            left += 1
+            continue
+        fresh = result.to_dict()["trail"]
+        if _said(fresh) == _said(stored):
+            request.deadline = {**request.deadline, "trail": fresh}
+            recoded += 1
+        else:
+            left += 1
+    db.flush()
+    return recoded, left

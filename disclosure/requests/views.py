@@ -22,6 +22,7 @@ from ..files.responses import file_response
 from ..files.services import store_content
 from ..files.sniff import UploadRejected, check_upload
 from ..files.views import APPLICATION_NOT_FILED
+from ..i18n import _
 from ..letters.services import available_letters, letter_inputs
 from ..letters.templates import LETTER_TYPES
 from ..locks import required_lock_version
@@ -45,6 +46,7 @@ from .intake import (
     DELIVERY_CHANNELS,
     DELIVERY_FORMS,
     ID_TYPES,
+    INVALID,
     ApplicationSchema,
     Submission,
     receipt_date,
@@ -70,6 +72,7 @@ from .workflow import (
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
+BAD_PARAMETERS = _("参数有误")
 
 
 def rules(request) -> services.RequestRules:
@@ -104,7 +107,7 @@ def _read_proof(request, upload) -> tuple[bytes, str, str]:
     filename = (upload.get("filename") or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
     kind = check_upload(data, filename, max_bytes)
     if kind.kind not in ("pdf", "image"):
-        raise UploadRejected("身份证明只接受 PDF 或图片")
+        raise UploadRejected(_("身份证明只接受 PDF 或图片"))
     return data, filename, kind.media_type
 
 
@@ -152,7 +155,7 @@ def apply_form(request):
             request.response.status = 400
             return {
                 "form": rerender(form, _with_new_token(request, data)),
-                "error": "表单已失效，请核对后重新提交",
+                "error": request.translate(_("表单已失效，请核对后重新提交")),
             }
         proof = None
         if data.get("proof"):
@@ -160,12 +163,15 @@ def apply_form(request):
                 proof = _read_proof(request, data["proof"])
             except UploadRejected as exc:
                 request.response.status = 400
-                return {"form": rerender(form, data), "error": f"身份证明：{exc}"}
+                return {"form": rerender(form, data), "error": proof_problem(request, exc)}
             try:
                 proof = _put_proof(request, proof)
             except FileStoreUnavailable as exc:  # nothing of the application is written yet
                 request.response.status = exc.status
-                return {"form": rerender(form, data), "error": APPLICATION_NOT_FILED}
+                return {
+                    "form": rerender(form, data),
+                    "error": request.translate(APPLICATION_NOT_FILED),
+                }
         content = {k: v for k, v in data.items() if k not in FORM_NOT_CONTENT}
         try:
             earlier = idempotency.claim(
@@ -179,8 +185,12 @@ def apply_form(request):
             request.response.status = 409
             return {
                 "form": rerender(form, _with_new_token(request, data)),
-                "error": "这份申请表已经提交过，修改后的内容没有登记。"
-                "如确需另行提交一份申请，请核对后再次点击“提交申请”。",
+                "error": request.translate(
+                    _(
+                        "这份申请表已经提交过，修改后的内容没有登记。"
+                        "如确需另行提交一份申请，请核对后再次点击“提交申请”。"
+                    )
+                ),
             }
         if earlier is not None:
             return _to_receipt(request, earlier.request, earlier.access_code)
@@ -201,6 +211,17 @@ def apply_form(request):
     if prefill.get("organisation") not in request.organisations.by_code:
         prefill.pop("organisation", None)
     return {"form": form.render(prefill) if prefill else form.render()}
+
+
+def proof_problem(request, exc: UploadRejected) -> str:
+    """Why the proof of identity was refused, in the reader's language."""
+    problem = request.translate(exc.args[0]) if exc.args else ""
+    return request.translate(_("身份证明：${problem}", mapping={"problem": problem}))
+
+
+def error_text(request, exc: Exception) -> str:
+    """An exception's message (a marked message or plain text) in the reader's language."""
+    return request.translate(exc.args[0]) if exc.args else ""
 
 
 # Form fields that are not the application's content (the fingerprint of a resubmission).
@@ -309,7 +330,7 @@ def status_page(request):
             return {
                 **case_for_applicant(request, req),
                 "req": req,
-                "error": str(exc),
+                "error": error_text(request, exc),
                 "error_action": action,
                 "values": params,
                 "access_code": code,
@@ -323,7 +344,7 @@ CORRECTION_MAX = 5000  # characters of a corrected request sent online
 def case_for_applicant(request, req) -> dict:
     asked = correction_asked(req)
     return {
-        "status_label": STATUS_LABELS[req.status],
+        "status_label": request.translate(STATUS_LABELS[req.status]),
         "trail": public_trail_of(req),
         "history": [e for e in req.events if e.visible_to_applicant],
         "can_withdraw": req.is_open,
@@ -403,13 +424,13 @@ class BodyTooLarge(ValueError):
 
 def _json_body(request) -> dict:
     if (request.content_length or 0) > MAX_JSON_BYTES:
-        raise BodyTooLarge("请求体过大（最多 1 MB）")
+        raise BodyTooLarge(_("请求体过大（最多 1 MB）"))
     try:
         body = json.loads(request.body.decode("utf-8")) if request.body else None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ValueError("请求体不是有效的 JSON") from None
+        raise ValueError(_("请求体不是有效的 JSON")) from None
     if not isinstance(body, dict):
-        raise ValueError("请求体应为 JSON 对象")
+        raise ValueError(_("请求体应为 JSON 对象"))
     return body
 
 
@@ -428,20 +449,22 @@ def api_submit(request):
         return error_response(
             request,
             400,
-            "Idempotency-Key 应为 16 至 128 个字母、数字或 . _ : - 字符（建议使用 UUID）",
+            request.translate(
+                _("Idempotency-Key 应为 16 至 128 个字母、数字或 . _ : - 字符（建议使用 UUID）")
+            ),
         )
     key = key.strip() if key else None
     try:
         body = _json_body(request)
     except BodyTooLarge as exc:
-        return error_response(request, 413, str(exc))
+        return error_response(request, 413, error_text(request, exc))
     except ValueError as exc:
-        return error_response(request, 400, str(exc))
+        return error_response(request, 400, error_text(request, exc))
     application = ApplicationSchema(request.organisations.by_code)
     cstruct = {k: v for k, v in body.items() if isinstance(v, str | bool)}
     # a text field takes a string or null (a boolean was read as empty, or refused in English)
     bad_types = {
-        k: "应为字符串"
+        k: request.translate(_("应为字符串"))
         for k, v in body.items()
         if k in application and k != "consent" and not isinstance(v, str | type(None))
     }
@@ -454,7 +477,7 @@ def api_submit(request):
         data = application.deserialize(cstruct)
     except colander.Invalid as exc:
         fields = {**(field_messages(exc, request) if exc.node is not None else {}), **bad_types}
-        return error_response(request, 400, "申请内容有误", fields)
+        return error_response(request, 400, request.translate(INVALID), fields)
     if key:
         try:
             earlier = idempotency.claim(
@@ -465,7 +488,11 @@ def api_submit(request):
                 now(request),
             )
         except idempotency.KeyReused:
-            return error_response(request, 422, "该 Idempotency-Key 已用于内容不同的另一份申请")
+            return error_response(
+                request,
+                422,
+                request.translate(_("该 Idempotency-Key 已用于内容不同的另一份申请")),
+            )
         if earlier is not None:
             request.response.status = 201
             request.response.headers["Idempotent-Replayed"] = "true"
@@ -500,14 +527,14 @@ def api_status(request):
 # --- calendar API --------------------------------------------------------------------------
 
 
-def _iso_date(value: str, name: str) -> tuple[date | None, dict[str, str] | None]:
+def _iso_date(request, value: str, name: str) -> tuple[date | None, dict[str, str] | None]:
     """A bounded date (1990-01-01 to 2100-12-31), or a field error naming the parameter."""
     from ..dates import DateInputError, parse_date
 
     try:
         return parse_date(value), None
     except DateInputError as exc:
-        return None, {name: str(exc)}
+        return None, {name: error_text(request, exc)}
 
 
 @view_config(
@@ -516,18 +543,37 @@ def _iso_date(value: str, name: str) -> tuple[date | None, dict[str, str] | None
 def api_due_date(request):
     from .deadlines import compute_due
 
-    received, problem = _iso_date(request.GET.get("received", ""), "received")
+    received, problem = _iso_date(request, request.GET.get("received", ""), "received")
     profile_key = request.GET.get("profile")  # default: the rules in force on that day
     profiles = rules(request).profiles
     problems = dict(problem or {})
     if profile_key and profile_key not in profiles:
-        problems["profile"] = f"应为 {'、'.join(profiles)} 之一"
+        problems["profile"] = request.translate(
+            _("应为 ${choices} 之一", mapping={"choices": "、".join(profiles)})  # i18n: codes
+        )
     if problems:
-        return error_response(request, 400, "参数有误", problems)
+        return error_response(request, 400, request.translate(BAD_PARAMETERS), problems)
     profile = profiles[profile_key] if profile_key else rules(request).profile_for(received)
     result = compute_due(received, profile, rules(request).calendar(request.dbsession))
     body = result.to_dict()
-    return {"due_on": body["due_on"], "provisional": body["provisional"], "trail": body["trail"]}
+    trail = [api_trail_step(request, step) for step in body["trail"]]
+    return {"due_on": body["due_on"], "provisional": body["provisional"], "trail": trail}
+
+
+def api_trail_step(request, step: dict) -> dict:
+    """A trail step as the API gives it (the TrailStep schema): its sentences in the reader's
+    language, without the stored message codes."""
+    from .history import step_text
+
+    public = step.get("public_text")
+    return {
+        "kind": step["kind"],
+        "date": step["date"],
+        "end": step["end"],
+        "text": step_text(step, request),
+        "article": step["article"],
+        "public_text": None if public is None else step_text(step, request, public=True),
+    }
 
 
 @view_config(
@@ -537,16 +583,16 @@ def api_due_date(request):
     permission=Permission.VIEW,
 )
 def api_working_days(request):
-    start, problem = _iso_date(request.GET.get("start", ""), "start")
+    start, problem = _iso_date(request, request.GET.get("start", ""), "start")
     problems = dict(problem or {})
     try:
         days = int(request.GET.get("days", ""))
         if not 0 <= days <= 1000:
             raise ValueError
     except ValueError:
-        problems["days"] = "应为 0 至 1000 的整数"
+        problems["days"] = request.translate(_("应为 0 至 1000 的整数"))
     if problems:
-        return error_response(request, 400, "参数有误", problems)
+        return error_response(request, 400, request.translate(BAD_PARAMETERS), problems)
     result = rules(request).calendar(request.dbsession).add_working_days(start, days)
     return {"date": result.date.isoformat(), "provisional": result.provisional}
 
@@ -652,10 +698,16 @@ def officer_entry(request):
             Permission.REQUESTS_ENTER, organisation_context(request, org)
         ):
             request.response.status = 400
-            return {"form": rerender(form, data), "error": "只能登记本机关收到的申请"}
+            return {
+                "form": rerender(form, data),
+                "error": request.translate(_("只能登记本机关收到的申请")),
+            }
         if data["event_date"] > today(request):
             request.response.status = 400
-            return {"form": rerender(form, data), "error": "日期不能晚于今天"}
+            return {
+                "form": rerender(form, data),
+                "error": request.translate(_("日期不能晚于今天")),
+            }
         received, rule = receipt_date(data["channel"], data["event_date"])
         submission = services.submit(
             request.dbsession,
@@ -765,62 +817,63 @@ def _case_facts(request, req, ctx) -> dict:
 
 # The words for what an event changed (RequestEvent.changes), by key.
 CHANGE_LABELS = {
-    "received_on": "收到申请",
-    "due_on": "答复期限",
-    "provisional": "暂定期限",
-    "correction_deadline": "补正期限",
-    "corrected_on": "收到补正",
-    "corrected_text": "补正内容",
-    "organisation": "受理机关",
-    "extension_days": "延长",
-    "outcome": "答复结果",
-    "report_row": "年报栏目",
-    "consultation": "征求意见",
-    "party_received_on": "对方收到征求意见书",
-    "answered_on": "收到意见",
-    "overdue": "逾期",
-    "letter": "文号",
-    "kind": "文书",
+    "received_on": _("收到申请"),
+    "due_on": _("答复期限"),
+    "provisional": _("暂定期限"),
+    "correction_deadline": _("补正期限"),
+    "corrected_on": _("收到补正"),
+    "corrected_text": _("补正内容"),
+    "organisation": _("受理机关"),
+    "extension_days": _("延长"),
+    "outcome": _("答复结果"),
+    "report_row": _("年报栏目"),
+    "consultation": _("征求意见"),
+    "party_received_on": _("对方收到征求意见书"),
+    "answered_on": _("收到意见"),
+    "overdue": _("逾期"),
+    "letter": _("文号"),
+    "kind": _("文书"),
     "sha256": "SHA-256",
     # Art. 35
-    "reasons_deadline": "说明理由期限",
-    "reasons_received": "收到申请人说明的理由",
-    "reasons_received_on": "收到理由",
-    "applicant_reasons": "申请人说明的理由",
-    "statutory_due_on": "原答复期限",
-    "later_due_on": "延迟答复期限",
+    "reasons_deadline": _("说明理由期限"),
+    "reasons_received": _("收到申请人说明的理由"),
+    "reasons_received_on": _("收到理由"),
+    "applicant_reasons": _("申请人说明的理由"),
+    "statutory_due_on": _("原答复期限"),
+    "later_due_on": _("延迟答复期限"),
     # Art. 42
-    "fee_method": "计收方式",
-    "fee_quantity": "数量",
-    "fee_amount": "收费金额（元）",
-    "fee_lines": "计算明细",
-    "notice_received_on": "申请人收到收费通知",
-    "payment_due_on": "缴费期限",
-    "paid_on": "缴费日期",
-    "paid_amount": "缴费金额（元）",
+    "fee_method": _("计收方式"),
+    "fee_quantity": _("数量"),
+    "fee_amount": _("收费金额（元）"),
+    "fee_lines": _("计算明细"),
+    "notice_received_on": _("申请人收到收费通知"),
+    "payment_due_on": _("缴费期限"),
+    "paid_on": _("缴费日期"),
+    "paid_amount": _("缴费金额（元）"),
     # reconsideration and lawsuits (appeals.py)
-    "appeal_result": "结果",
-    "decided_on": "决定日期",
+    "appeal_result": _("结果"),
+    "decided_on": _("决定日期"),
     # publishing the released information proactively (publication.py)
-    "index_number": "索引号",
-    "documents": "公开的文件数",
+    "index_number": _("索引号"),
+    "documents": _("公开的文件数"),
 }
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+YES, NO, COMMA = _("是"), _("否"), _("，")
 EVENT_LABELS = {
-    "submit": "收到申请",
-    "recalculate": "重新计算期限",
-    "purge_personal_data": "清除个人信息",
-    "issue_letter": "出具文书",
-    "record_appeal": "登记行政复议、行政诉讼",
-    "update_appeal": "更新行政复议、行政诉讼结果",
-    "publish_proactively": "公开为主动公开信息",  # publication.py
+    "submit": _("收到申请"),
+    "recalculate": _("重新计算期限"),
+    "purge_personal_data": _("清除个人信息"),
+    "issue_letter": _("出具文书"),
+    "record_appeal": _("登记行政复议、行政诉讼"),
+    "update_appeal": _("更新行政复议、行政诉讼结果"),
+    "publish_proactively": _("公开为主动公开信息"),  # publication.py
 }
 
 
 def history_rows(request, req) -> list[dict]:
-    """The history as the case page shows it: each change in plain Chinese ("答复期限：
-    2026-12-24 → 2027-01-14"), and within one row no date or citation said twice (a change
-    that repeats the row's date or a date already in its reason is left out)."""
+    """The history as the case page shows it, in the reader's language: each change in plain
+    words ("答复期限：2026-12-24 → 2027-01-14"), and within one row no date or citation said
+    twice (a change that repeats the row's date or a date already in its reason is left out)."""
     names = {o.code: o.name for o in request.organisations.orgs}
     outcomes = rules(request).outcomes
     rows = []
@@ -829,7 +882,7 @@ def history_rows(request, req) -> list[dict]:
         lines = []
         changes = dict(e.changes or {})
         for key, value in changes.items():
-            line = _change_line(e, key, value, changes, names, outcomes, said)
+            line = _change_line(request, e, key, value, changes, names, outcomes, said)
             if line:
                 lines.append(line)
         label = (
@@ -837,7 +890,7 @@ def history_rows(request, req) -> list[dict]:
             if e.action in TRANSITIONS
             else EVENT_LABELS.get(e.action, e.action)
         )
-        rows.append({"event": e, "label": label, "changes": lines})
+        rows.append({"event": e, "label": request.translate(label), "changes": lines})
     return rows
 
 
@@ -845,8 +898,9 @@ def _dates_in(text: str) -> set[str]:
     return set(ISO_DATE.findall(text))
 
 
-def _change_line(e, key, value, changes, names, outcomes, said: set[str]) -> str:
-    """One change of one history row in words, or "" when it says nothing new."""
+def _change_line(request, e, key, value, changes, names, outcomes, said: set[str]) -> str:
+    """One change of one history row in words (in the reader's language), or "" when it says
+    nothing new."""
     if key in ("party", "kind") and e.action != "issue_letter":
         return ""  # said with the consultation
     if key in ("variant", "appeal") or (key == "sha256" and not value):
@@ -855,39 +909,64 @@ def _change_line(e, key, value, changes, names, outcomes, said: set[str]) -> str
 
     def word(v) -> str:
         if isinstance(v, bool):
-            return "是" if v else "否"
+            return request.translate(YES if v else NO)
         if v is None or v == "":
             return "——"
         if key == "organisation":
             return names.get(v, v)
         if key == "outcome":
             found = outcomes.find(v)
-            return found.label if found else v
-        return str(v)
+            return request.translate(found.label) if found else v
+        return request.translate(v) if isinstance(v, str) else str(v)
 
     if isinstance(value, list) and len(value) == 2:
-        return f"{label or key}：{word(value[0])} → {word(value[1])}" if label else ""
+        if not label:
+            return ""
+        return request.translate(
+            _(
+                "${label}：${before} → ${after}",
+                mapping={
+                    "label": request.translate(label),
+                    "before": word(value[0]),
+                    "after": word(value[1]),
+                },
+            )
+        )
     if key == "consultation":
         who = CONSULTATION_KINDS.get(changes.get("kind", ""), ("", ""))[1]
         party = changes.get("party", "")
-        detail = "，".join(x for x in (f"征求{who}意见" if who else "", party) if x)
-        return f"征求意见：第{value}项" + (f"（{detail}）" if detail else "")
+        asked = (
+            request.translate(_("征求${who}意见", mapping={"who": request.translate(who)}))
+            if who
+            else ""
+        )
+        detail = request.translate(COMMA).join(x for x in (asked, party) if x)
+        line = request.translate(_("征求意见：第${n}项", mapping={"n": value}))
+        if detail:
+            line += request.translate(_("（${detail}）", mapping={"detail": detail}))
+        return line
     if key == "overdue":
-        return "已逾期"
+        return request.translate(_("已逾期"))
     if key == "kind" and e.action == "issue_letter":
-        return f"文书：{LETTER_TYPES.get(value, value)}"
+        # the letter's name stays as the letter has it (a legal act, in Chinese)
+        return request.translate(
+            _("文书：${kind}", mapping={"kind": LETTER_TYPES.get(value, value)})
+        )
     if key == "sha256":
-        return f"SHA-256：{str(value)[:16]}…"
+        return request.translate(_("SHA-256：${digest}", mapping={"digest": str(value)[:16]})) + "…"
     if key == "extension_days":
-        return f"延长：{value} 个工作日"
+        return request.translate(_("延长：${days} 个工作日", mapping={"days": value}))
     if key == "corrected_text":
         text = str(value)
-        return f"补正内容：{text[:200]}{'…' if len(text) > 200 else ''}"
+        shown = text[:200] + ("…" if len(text) > 200 else "")
+        return request.translate(_("补正内容：${text}", mapping={"text": shown}))
     if isinstance(value, str) and value in said:
         return ""  # the row's date, or a date its reason gives already
     if label is None:
         return word(value)
-    return f"{label}：{word(value)}"
+    return request.translate(
+        _("${label}：${value}", mapping={"label": request.translate(label), "value": word(value)})
+    )
 
 
 @view_config(
@@ -918,7 +997,11 @@ def case_action(request):
             403 if isinstance(exc, NotPermitted) else 409 if isinstance(exc, ConflictError) else 400
         )
         return _case_with_error(request, action, exc, params, status)
-    request.session.flash(f"已完成：{TRANSITIONS[action].label}")
+    request.session.flash(
+        request.translate(
+            _("已完成：${action}", mapping={"action": request.translate(TRANSITIONS[action].label)})
+        )
+    )
     return HTTPSeeOther(request.route_url("officer_request", request_id=req.id))
 
 
@@ -928,7 +1011,11 @@ def _case_with_error(request, action: str, exc: WorkflowError, params: dict, sta
     from pyramid.renderers import render_to_response
 
     context = case_page(request)
-    context["error"] = {"action": action, "message": str(exc), "fields": exc.fields}
+    context["error"] = {
+        "action": action,
+        "message": error_text(request, exc),
+        "fields": {name: request.translate(msg) for name, msg in exc.fields.items()},
+    }
     context["values"] = {k: v for k, v in params.items() if k != "csrf_token"}
     response = render_to_response("requests/case.jinja2", context, request=request)
     response.status = status

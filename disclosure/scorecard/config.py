@@ -143,6 +143,7 @@ def _check_params(
     if params is None:
         params = {}
     if not isinstance(params, dict):
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{where}.params: 必须是映射 (must be a mapping)")
     expected: dict[str, str] = {
         "timely_publication": "article working_days",
@@ -153,26 +154,31 @@ def _check_params(
     allowed = set(expected.split())
     for key in params:
         if key not in allowed:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.params.{key}: 此指标没有该参数 (unknown parameter; "
                 f"expected: {', '.join(sorted(allowed)) or 'none'})"
             )
     for key in allowed:
         if key not in params:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.params.{key}: 缺少参数 (parameter missing)")
     checked: tuple[tuple[str, str], ...] = ()
     if code == "timely_publication":
         days = params["working_days"]
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.params.working_days: 应为 1–365 的整数 (must be an integer 1–365)"
             )
         if not _text(params["article"]):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.params.article: 不能为空 (must not be empty)")
     elif code == "annual_report_on_time":
         if params["report_year_offset"] not in (-1, 0) or isinstance(
             params["report_year_offset"], bool
         ):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.params.report_year_offset: 应为 -1（上一年度的报告）或 0（本年度的报告）"
                 f" (must be -1 or 0)"
@@ -180,6 +186,7 @@ def _check_params(
     elif code == "guide_complete":
         phrases = params["phrases"]
         if not isinstance(phrases, list) or not all(_text(p) for p in phrases):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.params.phrases: 应为非空文字的列表 (must be a list of non-empty texts)"
             )
@@ -187,6 +194,7 @@ def _check_params(
     elif code == "metadata_completeness":
         names = params["recommended_fields"]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.params.recommended_fields: 应为字段名的列表 (must be a list of field names)"
             )
@@ -194,6 +202,7 @@ def _check_params(
             known = schema.field_names
             for name in names:
                 if name not in known:
+                    # i18n: a start-up error (bilingual), for the operators
                     raise ScorecardError(
                         f"{where}.params.recommended_fields: '{name}' 不是 fields.yaml 中的字段 "
                         f"(not a field of fields.yaml)"
@@ -213,46 +222,58 @@ def parse_scorecard(
     """Check the parsed YAML and build the :class:`Scorecard`. ``schema`` (the catalogue's) lets
     metadata_completeness check its field names; without it they are taken on trust."""
     if not isinstance(data, dict):
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: 顶层必须是映射 (top level must be a mapping)")
     for key in data:
         if key not in TOP_KEYS:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{source}: {key}: 未知的键 (unknown key)")
+    # i18n: the file's default title, data (labels.py has its English)
     title = _text(data.get("title", "政府信息公开工作年度考核评议"))
     if title is None:
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: title: 不能为空 (must not be empty)")
 
     raw_levels = data.get("levels")
     if not isinstance(raw_levels, list) or not raw_levels:
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: levels: 应为非空列表 (must be a non-empty list)")
     levels: list[Level] = []
     for i, raw in enumerate(raw_levels):
         where = f"{source}: levels[{i}]"
         if not isinstance(raw, dict):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}: 必须是映射 (must be a mapping)")
         kind, label = raw.get("kind"), _text(raw.get("label"))
         if kind not in ORGANISATION_KINDS:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.kind: '{kind}' 不是机构类型 (unknown organisation kind; one of "
                 f"{', '.join(ORGANISATION_KINDS)})"
             )
         if label is None:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.label: 不能为空 (must not be empty)")
         if any(lv.kind == kind for lv in levels):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.kind: '{kind}' 重复 (duplicate)")
         levels.append(Level(kind, label))
     level_kinds = {lv.kind for lv in levels}
 
     raw_indicators = data.get("indicators")
     if not isinstance(raw_indicators, list) or not raw_indicators:
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: indicators: 应为非空列表 (must be a non-empty list)")
     indicators: list[Indicator] = []
     checked_fields: tuple[tuple[str, str], ...] = ()
     for i, raw in enumerate(raw_indicators):
         where = f"{source}: indicators[{i}]"
         if not isinstance(raw, dict):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}: 必须是映射 (must be a mapping)")
         code = raw.get("code")
         if code not in INDICATOR_UNITS:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.code: '{code}' 不是已知的指标 (unknown indicator; one of "
                 f"{', '.join(INDICATOR_UNITS)})"
@@ -260,53 +281,67 @@ def parse_scorecard(
         where = f"{source}: indicators[{i}] ({code})"
         for key in raw:
             if key not in INDICATOR_KEYS:
+                # i18n: a start-up error (bilingual), for the operators
                 raise ScorecardError(f"{where}.{key}: 未知的键 (unknown key)")
         if any(ind.code == code for ind in indicators):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.code: 重复 (duplicate)")
         label = _text(raw.get("label"))
         if label is None:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.label: 不能为空 (must not be empty)")
         weight = _number(raw.get("weight"))
         if weight is None or weight <= 0:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.weight: 必须为正数 (must be a positive number)")
         direction = raw.get("direction")
         if direction not in DIRECTIONS:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.direction: 应为 higher 或 lower (must be higher or lower)"
             )
         full_at, zero_at = _number(raw.get("full_at")), _number(raw.get("zero_at"))
         for key, value in (("full_at", full_at), ("zero_at", zero_at)):
             if value is None:
+                # i18n: a start-up error (bilingual), for the operators
                 raise ScorecardError(f"{where}.{key}: 必须为数字 (must be a number)")
             unit = INDICATOR_UNITS[code]
             if unit == "share" and not 0 <= value <= 1:
+                # i18n: a start-up error (bilingual), for the operators
                 raise ScorecardError(f"{where}.{key}: 比率应在 0 到 1 之间 (a share lies in 0..1)")
             if value < 0:
+                # i18n: a start-up error (bilingual), for the operators
                 raise ScorecardError(f"{where}.{key}: 不能为负数 (must not be negative)")
         assert full_at is not None and zero_at is not None
         if direction == "higher" and not full_at > zero_at:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}: full_at 应大于 zero_at（越高越好）(thresholds out of order: full_at "
                 f"must exceed zero_at when higher is better)"
             )
         if direction == "lower" and not full_at < zero_at:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}: full_at 应小于 zero_at（越低越好）(thresholds out of order: full_at "
                 f"must be below zero_at when lower is better)"
             )
         applies = raw.get("levels")
         if not isinstance(applies, list) or not applies:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.levels: 应为非空列表 (must be a non-empty list)")
         for kind in applies:
             if kind not in level_kinds:
+                # i18n: a start-up error (bilingual), for the operators
                 raise ScorecardError(
                     f"{where}.levels: '{kind}' 不是 levels 中的层级 (unknown level; one of "
                     f"{', '.join(sorted(level_kinds))})"
                 )
         if len(set(applies)) != len(applies):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(f"{where}.levels: 有重复 (duplicate level)")
         no_data = raw.get("when_no_data", "skip")
         if no_data not in NO_DATA:
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{where}.when_no_data: 应为 {' / '.join(NO_DATA)} (must be one of them)"
             )
@@ -327,6 +362,7 @@ def parse_scorecard(
         )
     for lv in levels:
         if not any(lv.kind in ind.levels for ind in indicators):
+            # i18n: a start-up error (bilingual), for the operators
             raise ScorecardError(
                 f"{source}: levels: '{lv.kind}' 没有任何指标 (no indicator applies to this level)"
             )
@@ -343,7 +379,9 @@ def load_scorecard(schemas_dir: str | Path, schema: CatalogueSchema | None = Non
         with path.open(encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
     except FileNotFoundError:
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: 文件不存在 (file missing)") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: 无法解析 (cannot parse): {exc}") from None
     return parse_scorecard(data, source, schema)

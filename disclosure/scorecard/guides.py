@@ -17,7 +17,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..i18n import _, chinese
 from ..letters.services import reconsideration_body
+from .labels import label as yaml_label
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 URL_RE = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}/\S*")
@@ -34,37 +36,42 @@ def guide_elements(
     category_tree_label: str,
     phrases: Iterable[str] = (),
 ) -> list[tuple[str, bool]]:
-    """Each element of a complete guide with whether ``guide`` has it, in a fixed order."""
+    """Each element of a complete guide with whether ``guide`` has it, in a fixed order. The
+    elements are marked messages (:func:`guide_missing` gives them in Chinese)."""
     guide = guide or ""
     named = set(NAMED_BODY_RE.findall(guide))
     urls = URL_RE.findall(guide)
     out = [
         (
-            f"行政复议机关（{reconsideration_body}）及60日期限",
+            _("行政复议机关（${body}）及60日期限", mapping={"body": reconsideration_body}),
             named == {reconsideration_body}
             and f"60日内向{reconsideration_body}申请行政复议" in guide,
         ),
-        ("行政诉讼6个月期限", "6个月" in guide),
+        (_("行政诉讼6个月期限"), "6个月" in guide),  # i18n: the guide's Chinese, searched
         (
-            "不予公开决定须先申请行政复议（复议前置）及复议后15日内起诉",
+            _("不予公开决定须先申请行政复议（复议前置）及复议后15日内起诉"),
             bool(FIRST_RECONSIDERATION_RE.search(guide))
             and bool(SUIT_AFTER_RECONSIDERATION_RE.search(guide)),
         ),
         (
-            f"目录的分类与编排（主题分类、体裁分类、{category_tree_label}）",
+            _(
+                "目录的分类与编排（主题分类、体裁分类、${tree}）",
+                mapping={"tree": category_tree_label},
+            ),
+            # i18n: the guide's Chinese, searched
             all(p in guide for p in ("分类", "编排", "主题分类", "体裁分类", category_tree_label)),
         ),
         (
-            f"索引号（{code}/…）与发布日期",
-            f"{code}/" in guide and "索引号" in guide and "发布日期" in guide,
+            _("索引号（${code}/…）与发布日期", mapping={"code": code}),
+            f"{code}/" in guide and "索引号" in guide and "发布日期" in guide,  # i18n: searched
         ),
         (
-            "申请的电子邮箱或网上申请地址",
+            _("申请的电子邮箱或网上申请地址"),
             bool(EMAIL_RE.search(guide) or urls)
             and all(code in url for url in urls if "/requests/new" in url),
         ),
     ]
-    out += [(phrase, phrase in guide) for phrase in phrases]
+    out += [(yaml_label(phrase), phrase in guide) for phrase in phrases]
     return out
 
 
@@ -83,4 +90,4 @@ def guide_missing(
         category_tree_label=schema.category_tree(organisation.category_tree).label,
         phrases=phrases,
     )
-    return [label for label, present in elements if not present]
+    return [chinese(label) for label, present in elements if not present]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..i18n import _, chinese
 from ..statistics import measures
 
 LAST_YEAR = 2100  # a 成文日期 after it is not a real one (and would overflow the arithmetic)
@@ -23,18 +24,28 @@ class Evidence:
     """One case, item, appeal, report or guide element behind a figure."""
 
     kind: str  # case | item | appeal | report | guide
-    ref: str  # tracking number, 索引号, element label …
-    note: str  # what it shows, in Chinese
+    ref: str  # tracking number, 索引号, or a guide element (a marked message)
+    message: str  # what it shows: a marked message (shown with request.translate or |t)
     id: int | None = None  # the case or item id (for the officer link)
     title: str = ""
     bad: bool = True  # counts against the body
+
+    @property
+    def note(self) -> str:
+        """What it shows, in Chinese."""
+        return chinese(self.message)
 
 
 @dataclass(frozen=True)
 class Figure:
     value: float | None  # None: no data
-    counted: str  # how it was counted, e.g. "18 / 20"
+    count: str  # how it was counted, e.g. "18 / 20" (may be a marked message)
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def counted(self) -> str:
+        """How it was counted, in Chinese (as a publication freezes it)."""
+        return chinese(self.count)
 
     @property
     def against(self) -> tuple[Evidence, ...]:
@@ -57,8 +68,14 @@ def on_time_rate(requests: Sequence[Any]) -> Figure:
     evidence = tuple(
         _case(
             r,
-            f"应于 {r.due_on.isoformat()} 前办结，{measures.finish_date(r).isoformat()} 办结，"
-            f"逾期 {(measures.finish_date(r) - r.due_on).days} 天",
+            _(
+                "应于 ${due} 前办结，${done} 办结，逾期 ${days} 天",
+                mapping={
+                    "due": r.due_on.isoformat(),
+                    "done": measures.finish_date(r).isoformat(),
+                    "days": (measures.finish_date(r) - r.due_on).days,
+                },
+            ),
         )
         for r in sorted(late, key=lambda r: r.tracking_number)
     )
@@ -72,12 +89,12 @@ def median_answer_days(requests: Sequence[Any], calendar: Any) -> Figure:
     finished case is listed, slowest first, those above the median marked."""
     days = [(r, measures.answer_working_days(r, calendar)) for r in requests]
     days = [(r, d) for r, d in days if d is not None]
-    middle = measures.median(d for _, d in days)
+    middle = measures.median(d for _r, d in days)
     evidence = tuple(
-        _case(r, f"{d} 个工作日", bad=middle is not None and d > middle)
+        _case(r, _("${n} 个工作日", mapping={"n": d}), bad=middle is not None and d > middle)
         for r, d in sorted(days, key=lambda rd: (-rd[1], rd[0].tracking_number))
     )
-    return Figure(middle, f"{len(days)} 件", evidence)
+    return Figure(middle, _("${n} 件", mapping={"n": len(days)}), evidence)
 
 
 def timely_publication(
@@ -91,18 +108,29 @@ def timely_publication(
     late: list[Evidence] = []
     for item in sorted(rows, key=lambda i: i.index_number or ""):
         if item.created_on is None:
-            late.append(_item(item, "缺少成文日期"))
+            late.append(_item(item, _("缺少成文日期")))
             continue
         if item.created_on.year > LAST_YEAR:  # no date arithmetic near date.max
-            late.append(_item(item, f"成文日期无效（{item.created_on.isoformat()}）"))
+            late.append(
+                _item(
+                    item,
+                    _("成文日期无效（${date}）", mapping={"date": item.created_on.isoformat()}),
+                )
+            )
             continue
         limit = add_working_days(item.created_on, working_days)
         if item.published_on > limit:
             late.append(
                 _item(
                     item,
-                    f"成文 {item.created_on.isoformat()}，应于 {limit.isoformat()} 前公开，"
-                    f"{item.published_on.isoformat()} 公开",
+                    _(
+                        "成文 ${written}，应于 ${limit} 前公开，${published} 公开",
+                        mapping={
+                            "written": item.created_on.isoformat(),
+                            "limit": limit.isoformat(),
+                            "published": item.published_on.isoformat(),
+                        },
+                    ),
                 )
             )
     on_time = len(rows) - len(late)
@@ -132,7 +160,8 @@ def metadata_completeness(entries: Iterable[tuple[Any, list[str]]]) -> Figure:
     """Share of the items with nothing missing; ``entries`` are (item, missing field labels)."""
     rows = list(entries)
     incomplete = tuple(
-        _item(item, "缺少：" + "、".join(missing))
+        # the fields' labels are fields.yaml's (data)
+        _item(item, _("缺少：${fields}", mapping={"fields": "、".join(missing)}))  # i18n: a list
         for item, missing in sorted(rows, key=lambda e: e[0].index_number or "")
         if missing
     )
@@ -145,18 +174,29 @@ def annual_report_on_time(reports: Iterable[Any], report_year: int) -> Figure:
     was on time (``on_time``), 0 when it was late or there is none."""
     first = next((r for r in reports if r.version == 1), None)
     if first is None:
-        return Figure(0.0, "未发布", (Evidence("report", str(report_year), "年度报告尚未发布"),))
-    note = f"{first.published_on.isoformat()} 发布" + ("，按时" if first.on_time else "，逾期")
+        return Figure(
+            0.0, _("未发布"), (Evidence("report", str(report_year), _("年度报告尚未发布")),)
+        )
+    published = first.published_on.isoformat()
+    note = (
+        _("${date} 发布，按时", mapping={"date": published})
+        if first.on_time
+        else _("${date} 发布，逾期", mapping={"date": published})
+    )
     evidence = Evidence(
         "report", str(report_year), note, first.catalogue_item_id, bad=not first.on_time
     )
-    return Figure(1.0 if first.on_time else 0.0, "按时" if first.on_time else "逾期", (evidence,))
+    return Figure(
+        1.0 if first.on_time else 0.0, _("按时") if first.on_time else _("逾期"), (evidence,)
+    )
 
 
 def guide_complete(elements: Sequence[tuple[str, bool]]) -> Figure:
     """Share of the guide's elements present (:func:`.guides.guide_elements`); the missing ones
     are the evidence."""
-    missing = tuple(Evidence("guide", label, "公开指南未载明") for label, ok in elements if not ok)
+    missing = tuple(
+        Evidence("guide", label, _("公开指南未载明")) for label, ok in elements if not ok
+    )
     present = len(elements) - len(missing)
     return Figure(_share(present, len(elements)), f"{present} / {len(elements)}", missing)
 
@@ -168,9 +208,12 @@ def corrected_appeals(appeals: Iterable[Any]) -> Figure:
         Evidence(
             "appeal",
             a.request.tracking_number,
-            f"{a.kind_label}：{a.body}，{a.decided_on.isoformat()} 决定纠正",
+            _(
+                "${kind}：${body}，${date} 决定纠正",
+                mapping={"kind": a.kind_label, "body": a.body, "date": a.decided_on.isoformat()},
+            ),
             a.request_id,
         )
         for a in rows
     )
-    return Figure(float(len(rows)), f"{len(rows)} 件", evidence)
+    return Figure(float(len(rows)), _("${n} 件", mapping={"n": len(rows)}), evidence)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ..catalogue.registry import CatalogueSchema
 from ..catalogue.services import CatalogueService, item_fields
 from ..catalogue.visibility import visible_clause
+from ..i18n import _, chinese
 from ..letters.services import reconsideration_body
 from ..models import CatalogueItem, DisclosureRequest, Organisation, User
 from ..models.annual_reports import AnnualReport, ScorecardPublication
@@ -186,6 +187,8 @@ def evaluate(
 class PublishConflict(Exception):
     """Someone published this year's ranking meanwhile (the expected version is taken)."""
 
+    message = _("本年度评议结果已由他人发布，请刷新页面后重试。")
+
 
 def publications(db: Session, year: int) -> list[ScorecardPublication]:
     return list(
@@ -205,15 +208,17 @@ def next_version(db: Session, year: int) -> int:
 
 
 def ranking_text(ranking: Ranking) -> str:
-    """The published item's body: each level's ranked table as plain text (no case data)."""
-    lines = [f"{ranking.year}年度{ranking.scorecard.title}结果", ""]
+    """The published item's body: each level's ranked table as plain text (no case data). In
+    Chinese, as every catalogue item the city publishes."""
+    lines = [f"{ranking.year}年度{ranking.scorecard.title}结果", ""]  # i18n: the published item
+    # i18n: the published item
     lines.append(
         "评议指标及权重："
         + "；".join(f"{i.label}（{i.weight:g}）" for i in ranking.scorecard.indicators)
         + "。总分按百分制折算。"
     )
     for level, rows in ranking.tables:
-        lines += ["", f"{level.label}（{len(rows)}个）", "名次\t单位\t总分"]
+        lines += ["", f"{level.label}（{len(rows)}个）", "名次\t单位\t总分"]  # i18n: published
         for b in rows:
             total = "—" if b.total is None else f"{b.total:.2f}"
             lines.append(f"{b.rank or '—'}\t{b.organisation.name}\t{total}")
@@ -234,8 +239,9 @@ def publish(
     which gives it its 索引号. A later version revises the same item (same 索引号)."""
     version = next_version(db, ranking.year)
     if version != expected_version:
-        raise PublishConflict("本年度评议结果已由他人发布，请刷新页面后重试。")
-    title = f"{city.name}{ranking.year}年度{ranking.scorecard.title}结果"
+        raise PublishConflict(chinese(PublishConflict.message))
+    title = f"{city.name}{ranking.year}年度{ranking.scorecard.title}结果"  # i18n: published
+    # i18n: the published catalogue item, in Chinese
     data = {
         "title": title if version == 1 else f"{title}（第{version}版）",
         "summary": f"{ranking.year}年度各部门、县（市、区）和乡镇（街道）政府信息公开工作考核评议排名。",
@@ -253,7 +259,7 @@ def publish(
     if earlier is not None and earlier.catalogue_item.status != "repealed":
         item = earlier.catalogue_item
         data.pop("created_on")
-        data["note"] = f"第{version}版评议结果"
+        data["note"] = f"第{version}版评议结果"  # i18n: the item's version note (a record)
         catalogue.save_draft(item, data, user)
     else:
         item = catalogue.create(city, data, user)

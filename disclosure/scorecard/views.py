@@ -17,29 +17,49 @@ import io
 from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.i18n import TranslationString
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..boundary import error_response
 from ..clock import today
+from ..i18n import _
 from ..security import Permission, visible_organisations
 from . import services
 from .config import Indicator
+from .labels import label
 from .ranking import BodyScore, Ranking, Score
 
-BAD_YEAR = "年度应为 1990 至 2100 之间的四位数字"
-UNITS = {"share": "%", "days": "个工作日", "count": "件"}
+BAD_YEAR = _("年度应为 1990 至 2100 之间的四位数字")
+#: the CSV's units (the CSV is the published table's: in Chinese)
+UNITS = {"share": "%", "days": "个工作日", "count": "件"}  # i18n: the CSV, in Chinese
+#: a threshold with its unit, on the pages
+THRESHOLDS = {
+    "share": _("${n}%"),
+    "days": _("${n}个工作日"),
+    "count": _("${n}件"),
+}
 
 
 #: indicators whose value is 1 or 0 (yes or no)
-YES_NO = {"annual_report_on_time": ("按时", "否")}
+YES_NO = {"annual_report_on_time": (_("按时"), _("否"))}
 #: indicators that always have a value (the rule's no-data clause does not apply)
 ALWAYS_MEASURED = {"annual_report_on_time", "guide_complete", "corrected_appeals"}
 
 
+def translated(request, message) -> str:
+    """A marked message in the reader's language, its mapping's marked values too (an
+    appeal's kind); anything else as it is."""
+    if isinstance(message, TranslationString) and message.mapping:
+        mapping = {k: request.translate(v) for k, v in message.mapping.items()}
+        return request.translate(message, mapping)
+    return request.translate(message)
+
+
 def display_value(indicator: Indicator, value: float | None) -> str:
+    """The value as shown (a marked message or a number)."""
     if value is None:
-        return "无数据"
+        return _("无数据")
     if indicator.code in YES_NO:
         yes, no = YES_NO[indicator.code]
         return yes if value >= 1 else no
@@ -50,30 +70,43 @@ def display_value(indicator: Indicator, value: float | None) -> str:
     return f"{value:.0f}"
 
 
-def display_threshold(indicator: Indicator, value: float) -> str:
-    if indicator.unit == "share":
-        return f"{value * 100:g}%"
-    return f"{value:g}{UNITS[indicator.unit]}"
+def display_threshold(indicator: Indicator, value: float):
+    """A threshold with its unit: a marked message."""
+    n = f"{value * 100:g}" if indicator.unit == "share" else f"{value:g}"
+    return _(THRESHOLDS[indicator.unit], mapping={"n": n})
 
 
-def rule_text(indicator: Indicator) -> str:
+def rule_text(request, indicator: Indicator) -> str:
+    """How an indicator is scored, in the reader's language."""
+    weight = f"{indicator.weight:g}"
     if indicator.code in YES_NO:
-        return f"{YES_NO[indicator.code][0]}得满分 {indicator.weight:g} 分，否则不得分"
-    better = "≥" if indicator.direction == "higher" else "≤"
-    worse = "≤" if indicator.direction == "higher" else "≥"
-    no_data = {"skip": "无数据时不计入", "full": "无数据时得满分", "zero": "无数据时不得分"}
-    text = (
-        f"{better}{display_threshold(indicator, indicator.full_at)} 得满分 {indicator.weight:g} 分，"
-        f"{worse}{display_threshold(indicator, indicator.zero_at)} 不得分，其间按比例计分"
-    )
+        return request.translate(
+            _("按时得满分 ${weight} 分，否则不得分", mapping={"weight": weight})
+        )
+    mapping = {
+        "full": request.translate(display_threshold(indicator, indicator.full_at)),
+        "weight": weight,
+        "zero": request.translate(display_threshold(indicator, indicator.zero_at)),
+    }
+    if indicator.direction == "higher":
+        rule = _("≥${full} 得满分 ${weight} 分，≤${zero} 不得分，其间按比例计分", mapping=mapping)
+    else:
+        rule = _("≤${full} 得满分 ${weight} 分，≥${zero} 不得分，其间按比例计分", mapping=mapping)
+    text = request.translate(rule)
     if indicator.code in ALWAYS_MEASURED:
         return text
-    return f"{text}；{no_data[indicator.when_no_data]}"
+    no_data = {
+        "skip": _("${rule}；无数据时不计入"),
+        "full": _("${rule}；无数据时得满分"),
+        "zero": _("${rule}；无数据时不得分"),
+    }
+    return request.translate(_(no_data[indicator.when_no_data], mapping={"rule": text}))
 
 
 def points_text(score: Score) -> str:
+    """The points as shown (a marked message or a number)."""
     if score.points is None:
-        return "不计入"
+        return _("不计入")
     return f"{score.points:.2f}"
 
 
@@ -100,7 +133,7 @@ def _query_year(request) -> int:
 def _path_year(request) -> int:
     raw = request.matchdict.get("year", "")
     if not (raw.isascii() and raw.isdigit()) or int(raw) not in services.YEARS:
-        raise HTTPNotFound(BAD_YEAR)
+        raise HTTPNotFound(request.translate(BAD_YEAR))
     return int(raw)
 
 
@@ -110,7 +143,8 @@ class _BadYear(Exception):
 
 @view_config(context=_BadYear)
 def bad_year(exc, request):
-    return error_response(request, 400, BAD_YEAR, {"year": BAD_YEAR})
+    message = request.translate(BAD_YEAR)
+    return error_response(request, 400, message, {"year": message})
 
 
 def _visible_tables(request, ranking: Ranking) -> list[tuple]:
@@ -140,17 +174,20 @@ def ranking_page(request):
         "next_version": services.next_version(request.dbsession, year),
         "display_value": display_value,
         "points_text": points_text,
-        "rule_text": rule_text,
+        "rule_text": lambda indicator: rule_text(request, indicator),
+        "label": label,
+        "translated": lambda message: translated(request, message),
     }
 
 
 def csv_rows(scorecard, tables: list[tuple]) -> list[list[str]]:
     """Header and rows: level, rank, code, name, total, then each indicator's value and points
-    (empty where it does not apply or was not scored)."""
-    header = ["层级", "名次", "机构代码", "单位", "总分"]
+    (empty where it does not apply or was not scored). In Chinese: the evaluation's table as
+    the city office files and publishes it, with scorecard.yaml's labels."""
+    header = ["层级", "名次", "机构代码", "单位", "总分"]  # i18n: the CSV, in Chinese
     for i in scorecard.indicators:
-        unit = "（%）" if i.unit == "share" else f"（{UNITS[i.unit]}）"
-        header += [f"{i.label}{unit}", f"{i.label}得分（满分{i.weight:g}）"]
+        unit = "（%）" if i.unit == "share" else f"（{UNITS[i.unit]}）"  # i18n: the CSV
+        header += [f"{i.label}{unit}", f"{i.label}得分（满分{i.weight:g}）"]  # i18n: the CSV
     rows = [header]
     for level, bodies in tables:
         for b in bodies:
@@ -189,7 +226,7 @@ def ranking_csv(request):
     csv.writer(out, lineterminator="\r\n").writerows(
         csv_rows(ranking.scorecard, _visible_tables(request, ranking))
     )
-    filename = f"{year}年度考核评议.csv"
+    filename = f"{year}年度考核评议.csv"  # i18n: a file name, in Chinese
     return Response(
         body=("\ufeff" + out.getvalue()).encode("utf-8"),
         content_type="text/csv",
@@ -210,11 +247,14 @@ def publish(request):
     raw = request.POST.get("version", "").strip()
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
         return error_response(
-            request, 400, "缺少或无效的版本号，请刷新页面后重试", {"version": "必填"}
+            request,
+            400,
+            request.translate(_("缺少或无效的版本号，请刷新页面后重试")),
+            {"version": request.translate(_("必填"))},
         )
     city = next((o for o in request.organisations.roots if o.kind == "city"), None)
     if city is None:
-        return error_response(request, 400, "没有市政府机构，无法发布")
+        return error_response(request, 400, request.translate(_("没有市政府机构，无法发布")))
     ranking = _evaluate(request, year)
     try:
         row = services.publish(
@@ -227,9 +267,18 @@ def publish(request):
             int(raw),
         )
     except services.PublishConflict as exc:
-        return error_response(request, 409, str(exc))
+        return error_response(request, 409, request.translate(exc.message))
     request.session.flash(
-        f"已发布{year}年度考核评议结果（第{row.version}版），索引号 {row.catalogue_item.index_number}"
+        request.translate(
+            _(
+                "已发布${year}年度考核评议结果（第${version}版），索引号 ${index_number}",
+                mapping={
+                    "year": year,
+                    "version": row.version,
+                    "index_number": row.catalogue_item.index_number,
+                },
+            )
+        )
     )
     return HTTPSeeOther(request.route_url("officer_scorecard", _query={"year": year}))
 
@@ -261,5 +310,7 @@ def body_page(request):
         "level_size": level_size,
         "display_value": display_value,
         "points_text": points_text,
-        "rule_text": rule_text,
+        "rule_text": lambda indicator: rule_text(request, indicator),
+        "label": label,
+        "translated": lambda message: translated(request, message),
     }

@@ -86,8 +86,16 @@ class Env:
 
 
 def cmd_initdb(env: Env, args) -> int:
+    from ..requests.services import RequestRules, recode_trails
+
     upgrade(env.config_uri, env.database_url)
     print(f"数据库已迁移到最新版本 / database at head: {_redact(env.database_url)}")
+    # deadline trails written before message codes (migration 0022 recoded the histories)
+    db = env.session()
+    recoded, left = recode_trails(db, RequestRules.from_settings(env.settings), business_today())
+    db.commit()
+    if recoded or left:
+        print(f"答复期限计算过程：{recoded} 件已改存为消息代码，{left} 件保留原文")
     return 0
 
 

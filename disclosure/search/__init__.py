@@ -40,6 +40,7 @@ def make_search_index(settings, registry):
     name = engine_name(settings)
     factory = ENGINES.get(name)
     if factory is None:
+        # i18n: a startup error for the site's operators, already in both languages
         raise SettingsError(
             f"disclosure.search.backend: 未知的检索引擎 {name!r} (unknown search engine; "
             f"one of auto, {', '.join(ENGINES)})"

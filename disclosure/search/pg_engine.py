@@ -48,6 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ..i18n import _
 from .analysis import fold, index_tokens, normalise_document_number, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .parallel import analyse_all
@@ -75,8 +76,8 @@ BULK_MIN = 2000
 #: with RUM, matches up to this many are ranked by sorting them; more come from the index
 SORT_ALL_UP_TO = 1000
 
-TRUNCATED = "检索词过长，已截取前 200 个字符。"
-NOTHING_TO_SEARCH = "检索词中没有可检索的文字，请换一个说法。"
+TRUNCATED = _("检索词过长，已截取前 200 个字符。")
+NOTHING_TO_SEARCH = _("检索词中没有可检索的文字，请换一个说法。")
 
 COLUMNS = (
     "item_id",

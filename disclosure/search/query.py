@@ -33,9 +33,11 @@ MAX_QUERY_CHARS = 200
 LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 QUOTES = re.compile(r'["“”＂「」『』]')
 PHRASE = re.compile(r'"([^"]*)"')
+# i18n: the query syntax's operators (what a reader types), not text shown
 OPERATORS = {"OR", "或", "|", "AND", "与", "&", "-", "NOT"}
 #: the last word of a document's name (a law ends in 法); a typed word of at least
 #: DOCUMENT_NAME_CHARS characters ending in one of these names a document
+# i18n: words of the documents' (Chinese) names, matched in queries, not text shown
 DOCUMENT_TYPES = (
     "法", "条例", "规定", "办法", "细则", "规则", "决定", "通知", "意见", "方案", "规划",
     "纲要", "公告", "通告", "批复", "解释", "章程", "准则", "守则", "制度",
@@ -86,6 +88,7 @@ def parse(text: str, document_numbers: Iterable[str] = ()) -> ParsedQuery:
     # A 文号 is one word, in its canonical form, before the text is split on spaces: so
     # 咸民发 2025 6号 stays together and every spelling gives the same tree.
     for start, end, number in reversed(document_number_spans(rest)):
+        # i18n: the minus signs of the query syntax
         before = rest[:start] if rest[start - 1 : start] in ("-", "－") else rest[:start] + " "
         rest = f"{before}{number} {rest[end:]}"
     pending_or = False
@@ -94,7 +97,7 @@ def parse(text: str, document_numbers: Iterable[str] = ()) -> ParsedQuery:
             parsed.index_numbers.append(normalise_index_number(raw))
             continue
         key = fold(raw).upper()  # full-width ＯＲ, ｜ and －word are operators too
-        if key in {"OR", "或", "|"}:
+        if key in {"OR", "或", "|"}:  # i18n: the query syntax's OR
             pending_or = bool(parsed.groups)
             continue
         if key in OPERATORS:
@@ -125,5 +128,5 @@ def names_a_document(word: str) -> bool:
     return (
         len(folded) >= DOCUMENT_NAME_CHARS
         and folded.endswith(DOCUMENT_TYPES)
-        and all("\u3400" <= c <= "\u9fff" for c in folded)
+        and all("\u3400" <= c <= "\u9fff" for c in folded)  # i18n: a range of characters
     )

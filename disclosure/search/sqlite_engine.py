@@ -40,6 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from ..i18n import _
 from .analysis import index_tokens, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .parallel import analyse_all
@@ -56,8 +57,8 @@ FACET_KEYS = "search_engine_facets"
 #: bm25 weights of the FTS columns, in table order: title, title_bg, keywords, body, body_bg
 WEIGHTS = (6.0, 4.0, 3.0, 1.0, 0.5)
 FACETS = ("organisation", "topic", "genre", "year", "disclosure_mode", "validity")
-TRUNCATED = "检索词过长，已截取前 200 个字符。"
-NOTHING_SEARCHABLE = "检索词中没有可检索的文字，请换一个说法。"
+TRUNCATED = _("检索词过长，已截取前 200 个字符。")
+NOTHING_SEARCHABLE = _("检索词中没有可检索的文字，请换一个说法。")
 
 
 #: the narrow row read for every match (filters, facets, order) ...

@@ -54,6 +54,7 @@ def own_database(settings, registry, dialect: str, engine_name: str, where: str)
     if not url.startswith(dialect):
         label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[dialect]
         others = " or ".join(n for n in ("whoosh", "sqlite", "postgresql") if n != engine_name)
+        # i18n: a startup error for the site's operators, already in both languages
         raise SettingsError(
             f"disclosure.search.backend = {engine_name} 需要 {label} 数据库 (the {engine_name} "
             f"search engine keeps {where} in the application's database, which must be "

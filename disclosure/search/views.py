@@ -19,6 +19,7 @@ from ..catalogue.browse import new_browse_query_schema, parse_query
 from ..catalogue.forms import ChoiceType, DateType
 from ..dates import OUT_OF_RANGE, in_range
 from ..errors import ServiceUnavailable, database_unavailable
+from ..i18n import _
 from ..pagination import require_page
 from ..security import Permission
 from .interfaces import ISearchIndex, SearchQuery, SearchResult
@@ -28,24 +29,25 @@ log = logging.getLogger(__name__)
 MAX_INPUT = 10_000
 MAX_DOCUMENT_NUMBER = 100
 
-# The filters of a search, in the order the page shows them as chips, with their Chinese names.
+# The filters of a search, in the order the page shows them as chips, with their names (marked
+# messages: shown through ``request.translate`` or ``|t``).
 FILTERS = {
-    "document_number": "文号",
-    "organisation": "发布机构",
-    "topic": "主题分类",
-    "genre": "体裁分类",
-    "year": "发布年份",
-    "date_from": "发布日期起",
-    "date_to": "发布日期止",
-    "disclosure_mode": "公开方式",
-    "validity": "有效性",
+    "document_number": _("文号"),
+    "organisation": _("发布机构"),
+    "topic": _("主题分类"),
+    "genre": _("体裁分类"),
+    "year": _("发布年份"),
+    "date_from": _("发布日期起"),
+    "date_to": _("发布日期止"),
+    "disclosure_mode": _("公开方式"),
+    "validity": _("有效性"),
 }
 FIELD_LABELS = {
-    "q": "检索词",
+    "q": _("检索词"),
     **FILTERS,
-    "sort": "排序方式",
-    "page": "页码",
-    "per_page": "每页条数",
+    "sort": _("排序方式"),
+    "page": _("页码"),
+    "per_page": _("每页条数"),
 }
 
 
@@ -58,7 +60,7 @@ def _dates_in_order(node, value):
     start, end = value.get("date_from"), value.get("date_to")
     if start and end and start > end:
         exc = colander.Invalid(node)
-        exc["date_to"] = "截止日期不能早于起始日期"
+        exc["date_to"] = _("截止日期不能早于起始日期")
         raise exc
 
 
@@ -81,7 +83,7 @@ def new_search_schema(catalogue, orgs) -> colander.SchemaNode:
             colander.String(),
             name="q",
             missing="",
-            validator=colander.Length(max=MAX_INPUT, max_err="检索词过长"),
+            validator=colander.Length(max=MAX_INPUT, max_err=_("检索词过长")),
         )
     )
     schema.add(
@@ -91,7 +93,8 @@ def new_search_schema(catalogue, orgs) -> colander.SchemaNode:
             missing=None,
             preparer=_strip,
             validator=colander.Length(
-                max=MAX_DOCUMENT_NUMBER, max_err=f"文号过长（最多 {MAX_DOCUMENT_NUMBER} 个字符）"
+                max=MAX_DOCUMENT_NUMBER,
+                max_err=_("文号过长（最多 ${max} 个字符）"),  # colander fills in ${max}
             ),
         )
     )
@@ -112,7 +115,7 @@ def new_search_schema(catalogue, orgs) -> colander.SchemaNode:
             name="sort",
             missing="relevance",
             validator=colander.OneOf(
-                ["relevance", "date"], msg_err="排序方式应为 relevance 或 date"
+                ["relevance", "date"], msg_err=_("排序方式应为 relevance 或 date")
             ),
         )
     )
@@ -127,10 +130,16 @@ def parse_search(request) -> SearchQuery:
 
 def _validated(request) -> tuple[SearchQuery, dict]:
     """The query, and the active filters (validated values) by name."""
-    data = parse_query(search_schema(request), request.GET)
+    data = parse_query(search_schema(request), request.GET, request)
     query = SearchQuery(**{k: data.get(k) for k in SearchQuery.__dataclass_fields__ if k in data})
     filters = {k: data[k] for k in FILTERS if data.get(k) not in (None, "")}
     return query, filters
+
+
+def _label(request, text: str) -> str:
+    """A catalogue label (catalog_schemas/, its Chinese the message id) in the request's
+    language."""
+    return request.translate(_(text)) if text else text
 
 
 def facet_labels(request, facets: dict) -> dict:
@@ -145,9 +154,9 @@ def facet_labels(request, facets: dict) -> dict:
                 org = orgs.by_code.get(value)
                 label = org.name if org else value
             elif name == "year":
-                label = f"{value}年"
+                label = request.translate(_("${year}年", mapping={"year": value}))
             else:
-                label = catalogue.label(name, value)
+                label = _label(request, catalogue.label(name, value))
             rows.append((value, label, count))
         out[name] = rows
     return out
@@ -171,9 +180,9 @@ def _filter_label(request, name: str, value) -> str:
         org = request.organisations.by_code.get(value)
         return org.name if org else str(value)
     if name in ("topic", "genre", "disclosure_mode", "validity"):
-        return request.catalogue_schema.label(name, value)
+        return _label(request, request.catalogue_schema.label(name, value))
     if name == "year":
-        return f"{value}年"
+        return request.translate(_("${year}年", mapping={"year": value}))
     if name in ("date_from", "date_to"):
         return value.isoformat()
     return str(value)
@@ -185,7 +194,7 @@ def filter_chips(request, params: dict, filters: dict) -> list[dict]:
     return [
         {
             "name": name,
-            "title": title,
+            "title": request.translate(title),
             "label": _filter_label(request, name, filters[name]),
             "remove_url": request.route_url(
                 "search", _query={k: v for k, v in params.items() if k != name}
@@ -200,6 +209,7 @@ def form_choices(request) -> dict[str, list[tuple[str, str]]]:
     """The advanced form's select options: the organisation tree and the topic and genre
     vocabularies, indented by depth with ideographic spaces."""
     catalogue = request.catalogue_schema
+    # i18n: ideographic spaces indent the organisations (data)
     out = {
         "organisation": [
             (org.code, "\u3000" * depth + org.name) for org, depth in request.organisations.walk()
@@ -207,7 +217,8 @@ def form_choices(request) -> dict[str, list[tuple[str, str]]]:
     }
     for name in ("topic", "genre"):
         vocab = catalogue.vocabulary(catalogue.field(name).vocabulary)
-        out[name] = [(c.code, "\u3000" * c.depth + c.label) for c in vocab.items]
+        # i18n: ideographic spaces indent the vocabulary (data)
+        out[name] = [(c.code, "\u3000" * c.depth + _label(request, c.label)) for c in vocab.items]
     return out
 
 
@@ -215,7 +226,7 @@ class SearchUnavailable(ServiceUnavailable):
     """The engine failed (its index missing or broken, its server down): the search page and
     API answer 503; the rest of the site does not need the engine."""
 
-    message = "检索服务暂时不可用，请稍后再试。信息公开目录、条目查阅和申请公开不受影响。"
+    message = _("检索服务暂时不可用，请稍后再试。信息公开目录、条目查阅和申请公开不受影响。")
 
 
 def run_search(request, filters: dict | None = None):
@@ -296,7 +307,7 @@ def api_search(request):
     try:
         query, result = run_search(request)
     except colander.Invalid as exc:
-        return error_response(request, 400, "检索条件有误", exc.messages_by_field)
+        return error_response(request, 400, _("检索条件有误"), exc.messages_by_field)
     body = {
         "total": result.total,
         "page": result.page,
@@ -318,5 +329,5 @@ def api_search(request):
         },
     }
     if result.message:
-        body["message"] = result.message
+        body["message"] = request.translate(result.message)
     return body

@@ -19,6 +19,7 @@ from whoosh import fields, highlight, index, sorting, writing
 from whoosh import query as wq
 from whoosh.analysis import Token
 
+from ..i18n import _
 from .analysis import bigram_analyzer, highlight_spans, word_analyzer
 from .interfaces import SearchHit, SearchQuery, SearchResult
 from .query import ParsedQuery
@@ -214,10 +215,10 @@ class WhooshSearchIndex:
         ranking is wanted (the benchmark compares engines on that)."""
         parsed = query.tree
         text_query = build(parsed)
-        message = "检索词过长，已截取前 200 个字符。" if parsed.truncated else None
+        message = _("检索词过长，已截取前 200 个字符。") if parsed.truncated else None
         if text_query is None:
             if query.q.strip():
-                message = "检索词中没有可检索的文字，请换一个说法。"
+                message = _("检索词中没有可检索的文字，请换一个说法。")
             text_query = wq.Every()
         # optimize=False: score every match in one pass, which also counts them; the block-skipping
         # optimisation would need a second full pass just to count the total.

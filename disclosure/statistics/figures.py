@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import _
 from ..models import DisclosureRequest, Organisation
 from ..models.requests import OPEN_STATUSES, RequestStatus
 from .measures import answer_working_days, answered_on_time, median, on_time_rate, percentile
@@ -45,31 +46,49 @@ COLUMNS = (
     R.clock_events,
 )
 
-MONTHS = tuple(f"{m}月" for m in range(1, 13))
-# Table 三's groups of results (the 2021 national template), by report-row prefix.
-RESULT_GROUPS = (
-    ("三（一）", "予以公开"),
-    ("三（二）", "部分公开"),
-    ("三（三）", "不予公开"),
-    ("三（四）", "无法提供"),
-    ("三（五）", "不予处理"),
-    ("三（六）", "其他处理"),
+# The labels below are marked messages: shown through request.translate (the pages, the CSV).
+MONTHS = (
+    _("1月"),
+    _("2月"),
+    _("3月"),
+    _("4月"),
+    _("5月"),
+    _("6月"),
+    _("7月"),
+    _("8月"),
+    _("9月"),
+    _("10月"),
+    _("11月"),
+    _("12月"),
 )
-OPEN_LABEL = "尚未办结"
-NO_RESULT_LABEL = "已办结未登记结果"
-TIMELINESS = ("按期办结", "逾期办结", "办理中（未逾期）", "办理中（已逾期）")
+# Table 三's groups of results (the 2021 national template), by report-row prefix.
+# i18n: the prefixes are the report rows' codes (data); the labels are marked
+RESULT_GROUPS = (
+    ("三（一）", _("予以公开")),
+    ("三（二）", _("部分公开")),
+    ("三（三）", _("不予公开")),
+    ("三（四）", _("无法提供")),
+    ("三（五）", _("不予处理")),
+    ("三（六）", _("其他处理")),
+)
+OPEN_LABEL = _("尚未办结")
+NO_RESULT_LABEL = _("已办结未登记结果")
+TIMELINESS = (_("按期办结"), _("逾期办结"), _("办理中（未逾期）"), _("办理中（已逾期）"))
 # Working days to answer, net of pauses: (label, lowest, highest) per bucket.
 DAY_BUCKETS = (
-    ("当日", 0, 0),
-    ("1–5日", 1, 5),
-    ("6–10日", 6, 10),
-    ("11–15日", 11, 15),
-    ("16–20日", 16, 20),
-    ("21–30日", 21, 30),
-    ("31–40日", 31, 40),
-    ("40日以上", 41, None),
+    (_("当日"), 0, 0),
+    (_("1–5日"), 1, 5),
+    (_("6–10日"), 6, 10),
+    (_("11–15日"), 11, 15),
+    (_("16–20日"), 16, 20),
+    (_("21–30日"), 21, 30),
+    (_("31–40日"), 31, 40),
+    (_("40日以上"), 41, None),
 )
-NATURAL_PERSON = "自然人"
+NATURAL_PERSON = _("自然人")
+OTHER_APPLICANTS = _("其他")
+#: the unit of every figure (a count of requests), as the charts know it (charts.value_text)
+COUNT = "件"  # i18n: a unit code, shown through charts.value_text
 
 
 @dataclass(frozen=True)
@@ -77,9 +96,9 @@ class Figure:
     """One figure: a chart, the table beside it and its CSV have the same rows."""
 
     key: str  # the ``figure`` parameter of the CSV download
-    title: str
+    title: str  # a marked message, as are heading, note and most bar labels
     heading: str  # the table's first column
-    unit: str  # of the values: 件
+    unit: str  # of the values: 件 (COUNT)
     bars: list[tuple[str, int]]
     note: str = ""  # a sentence under the chart (a rate, a median)
     chart: bool = True
@@ -160,7 +179,7 @@ def result_group(case: Any) -> str:
 def applicant_column(case: Any, categories: dict[str, str]) -> str:
     if case.applicant_type != "organisation":
         return NATURAL_PERSON
-    return categories.get(case.applicant_category) or categories.get("other", "其他")
+    return categories.get(case.applicant_category) or categories.get("other", OTHER_APPLICANTS)
 
 
 def day_bucket(days: int) -> str:
@@ -211,7 +230,7 @@ def compute(
 
     monthly = Counter(c.received_on.month for c in cases)
     groups = Counter(result_group(c) for c in cases)
-    result_bars = [(label, groups[label]) for _, label in RESULT_GROUPS]
+    result_bars = [(label, groups[label]) for _prefix, label in RESULT_GROUPS]
     if groups[NO_RESULT_LABEL]:
         result_bars.append((NO_RESULT_LABEL, groups[NO_RESULT_LABEL]))
     result_bars.append((OPEN_LABEL, groups[OPEN_LABEL]))
@@ -238,55 +257,63 @@ def compute(
     figures = [
         Figure(
             "monthly",
-            f"{year}年各月收到的政府信息公开申请",
-            "月份",
-            "件",
+            _("${year}年各月收到的政府信息公开申请", mapping={"year": year}),
+            _("月份"),
+            COUNT,
             [(label, monthly[m]) for m, label in enumerate(MONTHS, start=1)],
-            note=f"全年共收到 {summary.received} 件。",
+            note=_("全年共收到 ${n} 件。", mapping={"n": summary.received}),
         ),
         Figure(
             "outcomes",
-            f"{year}年收到的申请的办理结果",
-            "办理结果",
-            "件",
+            _("${year}年收到的申请的办理结果", mapping={"year": year}),
+            _("办理结果"),
+            COUNT,
             result_bars,
-            note=f"已办结 {summary.finished} 件，尚未办结 {summary.open} 件。",
+            note=_(
+                "已办结 ${finished} 件，尚未办结 ${open} 件。",
+                mapping={"finished": summary.finished, "open": summary.open},
+            ),
         ),
         Figure(
             "timeliness",
-            f"{year}年收到的申请是否按期办结",
-            "办理情况",
-            "件",
+            _("${year}年收到的申请是否按期办结", mapping={"year": year}),
+            _("办理情况"),
+            COUNT,
             timeliness,
-            note=(
-                f"按期办结率 {percent(summary.rate)}（已办结的申请中，在答复期限内答复或办结的"
-                "比例；答复期限已扣除征求意见、缴费等不计算在内的期间，并计入延期与重新计算）。"
+            note=_(
+                "按期办结率 ${rate}（已办结的申请中，在答复期限内答复或办结的"
+                "比例；答复期限已扣除征求意见、缴费等不计算在内的期间，并计入延期与重新计算）。",
+                mapping={"rate": percent(summary.rate)},
             ),
         ),
         Figure(
             "answer_days",
-            f"{year}年收到的申请答复所用工作日",
-            "所用工作日",
-            "件",
-            [(label, days[label]) for label, _, _ in DAY_BUCKETS],
-            note=(
-                f"中位数 {days_text(summary.median_days)} 个工作日，第90百分位数 "
-                f"{days_text(summary.p90_days)} 个工作日（自收到申请或重新计算之日的次日起，"
-                "至答复或办结之日，扣除征求意见、缴费等期间）。"
+            _("${year}年收到的申请答复所用工作日", mapping={"year": year}),
+            _("所用工作日"),
+            COUNT,
+            [(label, days[label]) for label, _low, _high in DAY_BUCKETS],
+            note=_(
+                "中位数 ${median} 个工作日，第90百分位数 "
+                "${p90} 个工作日（自收到申请或重新计算之日的次日起，"
+                "至答复或办结之日，扣除征求意见、缴费等期间）。",
+                mapping={
+                    "median": days_text(summary.median_days),
+                    "p90": days_text(summary.p90_days),
+                },
             ),
         ),
         Figure(
             "applicants",
-            f"{year}年收到的申请按申请人类型",
-            "申请人类型",
-            "件",
+            _("${year}年收到的申请按申请人类型", mapping={"year": year}),
+            _("申请人类型"),
+            COUNT,
             [(label, applicants[label]) for label in columns],
         ),
         Figure(
             "outcome_types",
-            f"{year}年已办结申请的答复类型",
-            "答复类型",
-            "件",
+            _("${year}年已办结申请的答复类型", mapping={"year": year}),
+            _("答复类型"),
+            COUNT,
             outcome_types,
             chart=False,
         ),
@@ -318,15 +345,16 @@ def breakdown(
 
 
 def summary_rows(s: Summary) -> list[tuple[str, str]]:
-    """The summary as (label, value) lines: the page's list and the ``summary`` CSV."""
+    """The summary as (label, value) lines: the page's list and the ``summary`` CSV (the
+    labels are marked messages)."""
     return [
-        ("收到申请（件）", str(s.received)),
-        ("已办结（件）", str(s.finished)),
-        ("尚未办结（件）", str(s.open)),
-        ("其中已逾期（件）", str(s.overdue_open)),
-        ("按期办结（件）", str(s.on_time)),
-        ("逾期办结（件）", str(s.late)),
-        ("按期办结率", percent(s.rate)),
-        ("答复所用工作日中位数", days_text(s.median_days)),
-        ("答复所用工作日第90百分位数", days_text(s.p90_days)),
+        (_("收到申请（件）"), str(s.received)),
+        (_("已办结（件）"), str(s.finished)),
+        (_("尚未办结（件）"), str(s.open)),
+        (_("其中已逾期（件）"), str(s.overdue_open)),
+        (_("按期办结（件）"), str(s.on_time)),
+        (_("逾期办结（件）"), str(s.late)),
+        (_("按期办结率"), percent(s.rate)),
+        (_("答复所用工作日中位数"), days_text(s.median_days)),
+        (_("答复所用工作日第90百分位数"), days_text(s.p90_days)),
     ]

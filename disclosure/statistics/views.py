@@ -23,19 +23,21 @@ import io
 import re
 from dataclasses import dataclass
 
+from pyramid.i18n import TranslationString
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..boundary import error_response
 from ..clock import today
+from ..i18n import DOMAIN, ENGLISH, _
 from ..models import Organisation
-from ..requests.intake import APPLICANT_CATEGORIES
+from ..requests.intake import APPLICANT_CATEGORIES, APPLICANT_CATEGORIES_EN
 from ..routes import REPORT_YEARS
 from ..security import Permission, visible_organisations
 from . import figures as f
-from .charts import bar_chart
+from .charts import bar_chart, values_text
 
-SCOPES = {"tree": "本机关及下属机构", "own": "仅本机关"}
+SCOPES = {"tree": _("本机关及下属机构"), "own": _("仅本机关")}
 PUBLIC_CSV = ("monthly", "outcomes", "timeliness", "answer_days", "applicants", "outcome_types")
 OFFICER_CSV = (*PUBLIC_CSV, "breakdown", "overdue")
 OVERDUE_SHOWN = 100
@@ -43,9 +45,19 @@ _YEAR = re.compile(r"[0-9]{4}")
 
 
 class ParamError(Exception):
+    """A bad parameter: the status, and marked messages (the error and each field's)."""
+
     def __init__(self, status: int, message: str, fields: dict[str, str]) -> None:
         super().__init__(message)
         self.status, self.message, self.fields = status, message, fields
+
+    def response(self, request):
+        return error_response(
+            request,
+            self.status,
+            request.translate(self.message),
+            {name: request.translate(text) for name, text in self.fields.items()},
+        )
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Selection:
     organisation: Organisation | None
     scope: str
     organisation_ids: list[int] | None  # None: every organisation (city-wide)
-    label: str  # what is counted, in words
+    label: str  # what is counted, in words (an organisation's name or a marked message)
 
     def query(self, **extra) -> dict[str, str]:
         out = {"year": str(self.year)}
@@ -67,7 +79,7 @@ def _params(request) -> tuple[int, Organisation | None, str]:
     raw_year = request.GET.get("year", "").strip()
     if raw_year:
         if not _YEAR.fullmatch(raw_year) or int(raw_year) not in REPORT_YEARS:
-            raise ParamError(400, "年度无效", {"year": "应为 1990 至 2100 之间的四位年份"})
+            raise ParamError(400, _("年度无效"), {"year": _("应为 1990 至 2100 之间的四位年份")})
         year = int(raw_year)
     else:
         year = today(request).year
@@ -76,27 +88,31 @@ def _params(request) -> tuple[int, Organisation | None, str]:
     if code:
         organisation = request.organisations.by_code.get(code)
         if organisation is None:
-            raise ParamError(404, "没有找到该机构", {"org": "未知的机构代码"})
+            raise ParamError(404, _("没有找到该机构"), {"org": _("未知的机构代码")})
     scope = request.GET.get("scope", "").strip() or "tree"
     if scope not in SCOPES:
         raise ParamError(
-            400, "统计范围无效", {"scope": "应为 tree（含下属机构）或 own（仅本机关）"}
+            400, _("统计范围无效"), {"scope": _("应为 tree（含下属机构）或 own（仅本机关）")}
         )
     if scope == "own" and organisation is None:
-        raise ParamError(400, "统计范围无效", {"scope": "仅本机关（own）须同时指定机构 org"})
+        raise ParamError(400, _("统计范围无效"), {"scope": _("仅本机关（own）须同时指定机构 org")})
     return year, organisation, scope
 
 
+def _whole_tree(request, organisation: Organisation, scope: str) -> bool:
+    return scope != "own" and bool(request.organisations.children(organisation))
+
+
 def _label(request, organisation: Organisation, scope: str) -> str:
-    if scope == "own" or not request.organisations.children(organisation):
+    if not _whole_tree(request, organisation, scope):
         return organisation.name
-    return f"{organisation.name}及下属机构"
+    return _("${name}及下属机构", mapping={"name": organisation.name})
 
 
 def public_selection(request) -> Selection:
     year, organisation, scope = _params(request)
     if organisation is None:
-        return Selection(year, None, scope, None, "全市")
+        return Selection(year, None, scope, None, _("全市"))
     ids = [organisation.id] if scope == "own" else request.organisations.subtree_ids(organisation)
     return Selection(year, organisation, scope, ids, _label(request, organisation, scope))
 
@@ -108,26 +124,34 @@ def officer_selection(request) -> tuple[Selection, list[Organisation]]:
     visible_ids = {o.id for o in visible}
     if organisation is None:
         everything = len(visible_ids) == len(request.organisations.orgs)
-        label = "全市" if everything else "您可查看的全部机构"
+        label = _("全市") if everything else _("您可查看的全部机构")
         return Selection(year, None, scope, sorted(visible_ids), label), visible
     if organisation.id not in visible_ids:
-        raise ParamError(403, "您没有查看该机构统计的权限", {"org": "不在您可查看的机构之内"})
+        raise ParamError(403, _("您没有查看该机构统计的权限"), {"org": _("不在您可查看的机构之内")})
     wanted = (
         [organisation.id] if scope == "own" else request.organisations.subtree_ids(organisation)
     )
     ids = [i for i in wanted if i in visible_ids]
     label = _label(request, organisation, scope)
     if len(ids) < len(wanted):
-        label += "（仅含您可查看的机构）"
+        mapping = {"name": organisation.name}
+        if _whole_tree(request, organisation, scope):
+            label = _("${name}及下属机构（仅含您可查看的机构）", mapping=mapping)
+        else:
+            label = _("${name}（仅含您可查看的机构）", mapping=mapping)
     return Selection(year, organisation, scope, ids, label), visible
 
 
 def _outcome_label(request):
+    """An answer's label: the law's wording, in Chinese; where the same words are a message of
+    the interface (予以公开 …, table 三's groups), the reader sees that message's translation."""
     law = request.registry["request_rules"].law
 
     def label(code: str) -> str:
         found = law.find(code)
-        return found.label if found is not None else code
+        if found is None:
+            return code
+        return TranslationString(found.label, domain=DOMAIN)
 
     return label
 
@@ -148,20 +172,30 @@ def _figures(request, selection: Selection) -> f.Figures:
         selection.year,
         calendar=_calendar(request),
         today=today(request),
-        categories=APPLICANT_CATEGORIES,
+        # the vocabulary's own labels, in the reader's language
+        categories=(
+            APPLICANT_CATEGORIES_EN if request.locale_name == ENGLISH else APPLICANT_CATEGORIES
+        ),
         outcome_label=_outcome_label(request),
     )
 
 
-def _charts(result: f.Figures) -> dict:
+def _charts(request, result: f.Figures) -> dict:
+    t = request.translate
     return {
         fig.key: bar_chart(
             fig.bars,
             chart_id=f"chart-{fig.key.replace('_', '-')}",
             title=fig.title,
-            desc=f"{fig.title}：{'；'.join(f'{label} {n}{fig.unit}' for label, n in fig.bars)}。"
-            + (f"{fig.note}" if fig.note else ""),
+            desc=t(
+                _(
+                    "${title}：${values}。",
+                    mapping={"title": t(fig.title), "values": values_text(fig.bars, fig.unit, t)},
+                )
+            )
+            + (t(fig.note) if fig.note else ""),
             unit=fig.unit,
+            translate=t,
         )
         for fig in result.figures
         if fig.chart
@@ -181,7 +215,7 @@ def _page(request, selection: Selection, result: f.Figures, csv_route: str, choi
         "selection": selection,
         "result": result,
         "summary_rows": f.summary_rows(result.summary),
-        "charts": _charts(result),
+        "charts": _charts(request, result),
         "csv_route": csv_route,
         "choices": choices,
         "scopes": SCOPES,
@@ -196,7 +230,7 @@ def public_page(request):
     try:
         selection = public_selection(request)
     except ParamError as exc:
-        return error_response(request, exc.status, exc.message, exc.fields)
+        return exc.response(request)
     result = _figures(request, selection)
     return _page(request, selection, result, "statistics_csv", _org_choices(request, None))
 
@@ -210,7 +244,7 @@ def officer_page(request):
     try:
         selection, visible = officer_selection(request)
     except ParamError as exc:
-        return error_response(request, exc.status, exc.message, exc.fields)
+        return exc.response(request)
     result = _figures(request, selection)
     page = _page(
         request,
@@ -253,11 +287,13 @@ def _cell(value) -> str:
 
 
 def csv_response(request, selection: Selection, name: str, header, rows) -> Response:
+    """The CSV, its header and cells in the reader's language (marked messages translated)."""
+    t = request.translate
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([t(h) for h in header])
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([_cell(t(v) if isinstance(v, str) else v) for v in row])
     where = selection.organisation.code if selection.organisation is not None else "city"
     filename = f"statistics-{selection.year}-{where}-{selection.scope}-{name}.csv"
     response = Response(
@@ -272,20 +308,22 @@ def csv_response(request, selection: Selection, name: str, header, rows) -> Resp
 def _figure_csv(request, selection: Selection, result: f.Figures, name: str) -> Response:
     if name == "summary":
         rows = [(selection.year, selection.label, k, v) for k, v in f.summary_rows(result.summary)]
-        return csv_response(request, selection, name, ("年度", "范围", "指标", "数值"), rows)
+        header = (_("年度"), _("范围"), _("指标"), _("数值"))
+        return csv_response(request, selection, name, header, rows)
     fig = result.figure(name)
     assert fig is not None
     rows = [(selection.year, selection.label, label, n) for label, n in fig.bars]
     return csv_response(
-        request, selection, name, ("年度", "范围", fig.heading, f"数量（{fig.unit}）"), rows
+        request, selection, name, (_("年度"), _("范围"), fig.heading, _("数量（件）")), rows
     )
 
 
 def _figure_param(request, allowed: tuple[str, ...]) -> str:
     name = request.GET.get("figure", "").strip()
     if name not in (*allowed, "summary"):
+        names = request.translate(_("、")).join((*allowed, "summary"))
         raise ParamError(
-            400, "图表名称无效", {"figure": "应为 " + "、".join((*allowed, "summary"))}
+            400, _("图表名称无效"), {"figure": _("应为 ${names}", mapping={"names": names})}
         )
     return name
 
@@ -296,33 +334,33 @@ def public_csv(request):
         selection = public_selection(request)
         name = _figure_param(request, PUBLIC_CSV)
     except ParamError as exc:
-        return error_response(request, exc.status, exc.message, exc.fields)
+        return exc.response(request)
     return _figure_csv(request, selection, _figures(request, selection), name)
 
 
 @view_config(route_name="officer_statistics_csv", permission=Permission.OFFICER_AREA)
 def officer_csv(request):
     try:
-        selection, _ = officer_selection(request)
+        selection, _visible = officer_selection(request)
         name = _figure_param(request, OFFICER_CSV)
     except ParamError as exc:
-        return error_response(request, exc.status, exc.message, exc.fields)
+        return exc.response(request)
     result = _figures(request, selection)
     if name == "breakdown":
-        rows, _ = _officer_extras(request, selection, result)
+        rows, _overdue = _officer_extras(request, selection, result)
         return csv_response(
             request,
             selection,
             name,
             (
-                "年度",
-                "机构代码",
-                "机构",
-                "收到申请（件）",
-                "已办结（件）",
-                "按期办结率",
-                "答复所用工作日中位数",
-                "逾期未办结（件）",
+                _("年度"),
+                _("机构代码"),
+                _("机构"),
+                _("收到申请（件）"),
+                _("已办结（件）"),
+                _("按期办结率"),
+                _("答复所用工作日中位数"),
+                _("逾期未办结（件）"),
             ),
             [
                 (
@@ -339,13 +377,13 @@ def officer_csv(request):
             ],
         )
     if name == "overdue":
-        _, overdue = _officer_extras(request, selection, result)
+        _rows, overdue = _officer_extras(request, selection, result)
         by_id = request.organisations.by_id
         return csv_response(
             request,
             selection,
             name,
-            ("追踪号", "机构", "收到日期", "答复期限"),
+            (_("追踪号"), _("机构"), _("收到日期"), _("答复期限")),
             [
                 (c.tracking_number, by_id[c.organisation_id].name, c.received_on, c.due_on)
                 for c in overdue

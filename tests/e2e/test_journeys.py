@@ -26,6 +26,7 @@ from disclosure.requests.deadlines import due_soon
 from disclosure.requests.identity import credit_code_check_char, resident_id_check_char
 
 from ..conftest import PASSWORD, TestApp
+from ..english import untranslated
 
 MISSING = "playwright or axe-playwright-python missing (pip install -e '.[testing]')"
 expect = pytest.importorskip("playwright.sync_api", reason=MISSING).expect
@@ -233,6 +234,40 @@ class TestPublic:
         title = hit.inner_text().strip()
         ui.follow(hit, "search-hit")
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        ui.finish()
+
+
+class TestEnglish:
+    """The same public site read in English: chosen with the switch in the menu, remembered
+    for the pages that follow; no message left in Chinese on any of them (the catalogue's own
+    titles are data, and stay as written)."""
+
+    @MODES
+    def test_switch_to_english_browse_and_search(self, ui: Ui, site):
+        site.import_items()
+        page = ui.page
+
+        def in_english() -> None:
+            assert page.locator("html").get_attribute("lang") == "en"
+            left = untranslated(page.content())
+            assert not left, f"{page.url}: untranslated {left[:10]}"
+
+        ui.goto("/", "home-zh")
+        ui.nav("English", "home-en")
+        in_english()
+        ui.nav("Disclosure catalogue", "catalogue-en")
+        in_english()
+        first = main_area(ui).get_by_role("table").get_by_role("link").first
+        ui.follow(first, "item-en")
+        in_english()
+        ui.nav("Search", "search-en")
+        box = main_area(ui).get_by_role("searchbox").first
+        ui.fill(box, "通知")
+        ui.submit(main_area(ui).locator("button[type=submit]").first, "search-results-en")
+        in_english()
+        expect(page.locator("ol.hits li").first).to_be_visible()
+        ui.nav("中文", "search-results-zh")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
         ui.finish()
 
 

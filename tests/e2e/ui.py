@@ -344,7 +344,7 @@ class Ui:
         header = self.page.locator("header").first
         link = header.get_by_role("link", name=link_name, exact=True)
         if not link.is_visible():
-            toggle = header.get_by_role("button", name=re.compile("菜单|导航"))
+            toggle = header.get_by_role("button", name=re.compile("菜单|导航|Menu"))
             if toggle.count():
                 self.click(toggle.first)
         self.follow(link, name)

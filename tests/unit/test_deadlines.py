@@ -594,6 +594,8 @@ def test_result_round_trips_through_json():
         "text": "2026-09-24 收到申请（当日不计入）",
         "article": "第三十三条第二款",
         "public_text": "2026年9月24日收到您的申请，收到当日不计入答复期限。",
+        "message": {"code": "trail.receipt", "params": {"date": "2026-09-24"}},
+        "public_message": {"code": "public.receipt", "params": {"date": "2026-09-24"}},
     }
     assert DueResult.from_dict(stored) == result
     step = TrailStep("holiday", date(2026, 10, 1), "跳过国庆节", end=date(2026, 10, 7))
