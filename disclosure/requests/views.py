@@ -385,29 +385,31 @@ def public_trail_of(req) -> list[str]:
     return public_trail(result, pending_correction=req.status == RequestStatus.CORRECTION)
 
 
-def request_json(req) -> dict:
+def request_json(request, req) -> dict:
+    """The case as the status API gives it, its words in the reader's language (the codes and
+    dates as stored)."""
     note = due_note(req)
     return {
         "tracking_number": req.tracking_number,
         "request_kind": req.request_kind,
         "status": req.status,
-        "status_label": STATUS_LABELS[req.status],
+        "status_label": request.translate(STATUS_LABELS[req.status]),
         "organisation": req.organisation.code,
         "received_on": req.received_on.isoformat(),
         "due_on": None if note else req.due_on.isoformat(),
-        "due_note": note,
+        "due_note": None if note is None else request.translate(note),
         "correction_deadline": req.correction_deadline.isoformat()
         if note and req.correction_deadline
         else None,
         "provisional": req.provisional,
         "outcome": req.outcome or None,
-        "trail": public_trail_of(req),
+        "trail": [line.render(request) for line in public_trail_of(req)],
         "history": [
             {
                 "on": e.on.isoformat(),
                 "action": e.action,
                 "status": e.to_status,
-                "text": e.public_text,
+                "text": e.text_for(request),
             }
             for e in req.events
             if e.visible_to_applicant
@@ -521,7 +523,7 @@ def api_status(request):
     req, problem = case_from_api(request)
     if req is None:
         return problem
-    return request_json(req)
+    return request_json(request, req)
 
 
 # --- calendar API --------------------------------------------------------------------------

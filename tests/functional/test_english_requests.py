@@ -162,6 +162,25 @@ def test_the_due_date_api_reads_its_trail_in_the_readers_language(testapp):
     assert due["text"] and not CJK.search(due["text"].replace(due["article"], ""))
 
 
+def test_the_status_api_gives_its_words_in_the_readers_language(testapp, case):
+    url = f"/api/v1/requests/{case.tracking_number}"
+    code = {"X-Access-Code": case.access_code}
+    chinese = testapp.get(url, headers=code).json
+    english = testapp.get(url, headers={**code, **ENGLISH}).json
+    assert {k: v for k, v in english.items() if k not in ("status_label", "trail", "history")} == {
+        k: v for k, v in chinese.items() if k not in ("status_label", "trail", "history")
+    }
+    assert CJK.search(chinese["status_label"]) and not CJK.search(english["status_label"])
+    assert len(english["trail"]) == len(chinese["trail"]) > 0
+    assert all(CJK.search(line) for line in chinese["trail"])
+    day = case.received_on
+    assert english["trail"][0].startswith(
+        f"Your application was received on {day.day} {day.strftime('%B')} {day.year}"
+    )
+    assert [e["action"] for e in english["history"]] == [e["action"] for e in chinese["history"]]
+    assert chinese["history"] and not any(CJK.search(e["text"]) for e in english["history"])
+
+
 def test_the_dashboard_is_in_english(testapp, case, officer):
     page = english_page(testapp, "/officer/requests")
     for english in (
