@@ -154,39 +154,13 @@ def error_response(
         return Response(json_body=body, status=status, charset="utf-8")
     names = {**FIELD_LABELS, **(labels or {})}
     problems = [(translated(request, names.get(name, "")), text) for name, text in fields.items()]
-    try:
-        response = render_to_response(
-            "disclosure:templates/error.jinja2",
-            {"status": status, "message": message, "problems": problems},
-            request=request,
-        )
-    except UnicodeDecodeError:  # a path that cannot be decoded (the page links back to it)
-        response = bare_page(request, status, message, problems)
+    response = render_to_response(
+        "disclosure:templates/error.jinja2",
+        {"status": status, "message": message, "problems": problems},
+        request=request,
+    )
     response.status = status
     return response
-
-
-def bare_page(request, status: int, message: str, problems=()) -> Response:
-    """The error page without the site's layout (which links back to the request's path), in
-    the request's language; ``message`` and ``problems`` are translated already."""
-    from .i18n import HTML_LANG
-
-    title = translated(request, _("请求有误") if status == 400 else _("出错了"))
-    items = []
-    for label, text in problems:
-        if label:
-            text = translated(
-                request, _("${label}：${text}", mapping={"label": label, "text": text})
-            )
-        items.append(f"<li>{escape(text)}</li>")
-    listed = f'<ul class="errors">{"".join(items)}</ul>' if items else ""
-    language = HTML_LANG.get(request.locale_name, request.locale_name)
-    body = (
-        f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
-        f'<p class="error">{escape(message)}</p>{listed}</body></html>'
-    )
-    return Response(body=body, status=status, content_type="text/html", charset="utf-8")
 
 
 def check_request(request) -> TranslationString | None:

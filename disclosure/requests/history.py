@@ -34,7 +34,7 @@ from typing import Any
 
 from pyramid.i18n import TranslationString
 
-from ..dates import zh_date
+from ..dates import en_date, zh_date
 from ..i18n import CHINESE, ENGLISH, _, chinese
 
 ISO = "iso"  # a date as Chinese prose of the history writes it: 2026-12-02
@@ -45,21 +45,6 @@ MARK = "mark"  # a nested "（暂定）" or nothing
 
 SEQ = "seq"
 TEXT = "text"
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -478,7 +463,7 @@ def format_date(value: Any, style: str, language: str) -> str:
     except ValueError:
         return str(value)  # not a date after all: as stored
     if language == ENGLISH:
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return en_date(day)
     return zh_date(day) if style == ZH else day.isoformat()
 
 
