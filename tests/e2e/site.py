@@ -16,6 +16,7 @@ from pathlib import Path
 import waitress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from waitress import wasyncore
 
 from disclosure import main, models
 from disclosure.accounts.services import create_user
@@ -121,8 +122,11 @@ def serve(app) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        # closed from the server's own loop thread (the trigger runs the thunk there): a close
+        # from this thread could shut a socket while the loop is in select() on it (EBADF)
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(10)
+        server.task_dispatcher.shutdown()
 
 
 @contextmanager
