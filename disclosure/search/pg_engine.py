@@ -26,8 +26,10 @@ index the table actually has. Equal ranks keep the index's order (RUM) or go new
 A document name typed beside other words (``ParsedQuery.document_names``) also matches the items
 whose title holds it (weight A); such a query ranks in tiers, by sorting its matches: that
 document's items matching the whole query, its other items, then the other items matching it.
-The total and the facet counts are one grouped statement over the match. Snippets are cut in
-Python from the stored body (:mod:`.snippets`, shared with the ``sqlite`` engine).
+The total, the facet counts and the page are one statement over the match (one round trip);
+only a ranked match of more than ``SORT_ALL_UP_TO`` items reads its page from the RUM index in a
+statement of its own. Snippets are cut in Python from the stored body (:mod:`.snippets`, shared
+with the ``sqlite`` engine).
 
 Limits: tsvector positions stop at 16,383 (a phrase further into a very long body may be missed)
 and a lexeme keeps 256 positions; inserting into a RUM index is slow (about 10× GIN), so
@@ -37,6 +39,7 @@ and a lexeme keeps 256 positions; inserting into a RUM index is slow (about 10×
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from bisect import bisect_left
@@ -221,12 +224,23 @@ def _phrase(text_: str, prefilter: bool = False) -> str | None:
 
 
 def word_query(word: str, prefilter: bool = False) -> str | None:
-    """One typed word: all its segmented words, or its exact characters, or a keyword."""
+    """One typed word: all its segmented words, or its exact characters, or a keyword.
+
+    A word that segments to itself and is one bigram (most Chinese words: two characters)
+    is found by that bigram alone: wherever the word stands, the bigram does, so the word's
+    own lexeme is left out, one alternative fewer to look up and rank (as the ``sqlite``
+    engine's :func:`~.sqlite_engine.word_expr`). A longer word keeps both: its bigrams are a
+    phrase, and a phrase past the tsvector's last position (16,383) is not found."""
     word = _clean(word)
-    words = [quote(w) for w in tokens(word, "word", mode="query")]
+    segmented = tokens(word, "word", mode="query")
+    words = [quote(w) for w in segmented]
     if not words:
         return None
-    options = [_all(words, "&"), _phrase(word, prefilter)]
+    phrase = _phrase(word, prefilter)
+    if len(segmented) == 1 and len(segmented[0]) > 1 and len(tokens(word, "bigram")) == 1:
+        options = [phrase]
+    else:
+        options = [_all(words, "&"), phrase]
     keyword = fold(word)
     if keyword:
         options.append(quote(KEYWORD + keyword))
@@ -521,31 +535,18 @@ class PostgresSearchIndex:
             where.append(id_match)
         condition = " AND ".join(where) or "TRUE"
 
+        columns = (
+            "item_id, index_number_display, title, document_number_display, "
+            "organisation_code, organisation_name, published_on, summary, "
+            f"{'content' if snippets else 'NULL AS content'}"
+        )
+        offset = (query.page - 1) * query.per_page
         with self.engine.connect() as conn:
             rum = self.detect(conn)
-            total, counts = self._counts(conn, condition, params, facets, facet_limit)
-            pages = -(-total // query.per_page)
-            page = max(1, min(query.page, pages))  # past the end: the last page, as Whoosh does
-            offset = (page - 1) * query.per_page
-            columns = (
-                "item_id, index_number_display, title, document_number_display, "
-                "organisation_code, organisation_name, published_on, summary, "
-                f"{'content' if snippets else 'NULL AS content'}"
-            )
-            source = f"{TABLE} WHERE {condition}"
             if query.sort == "date" or (tsquery is None and not identifiers):
                 order = "published_on DESC, item_id DESC"
             elif tsquery is None:  # just 文号/索引号: all equal, in catalogue order
                 order = "index_number, item_id"
-            elif rum and not identifiers and not named and total > SORT_ALL_UP_TO:
-                # Straight from the RUM index, in its order (ORDER BY the distance alone: any
-                # other key makes the planner rank every match). The index is the only plan
-                # allowed, so every page cuts the same stream and equal distances keep one
-                # order from page to page (a top-N sort would not). Fewer matches are cheaper
-                # to sort, with the tie-breakers below.
-                conn.execute(text("SET LOCAL enable_seqscan = off"))
-                conn.execute(text("SET LOCAL enable_bitmapscan = off"))
-                order = f"tsv {self._distance} CAST(:tsq AS tsquery)"
             else:
                 rank = (
                     f"tsv {self._distance} CAST(:tsq AS tsquery)"
@@ -560,24 +561,60 @@ class PostgresSearchIndex:
                     )
                 if identifiers:
                     order = f"{id_match} DESC, {order}"
-            rows = conn.execute(
-                text(
-                    f"SELECT {columns} FROM {source} ORDER BY {order} LIMIT :limit OFFSET :offset"
-                ),
+            # the page from the RUM index, never sorted: a ranked query of many plain matches
+            from_index = rum and tsquery is not None and not identifiers and not named
+            from_index = from_index and query.sort != "date"
+            # GIN ranks by sorting every match (ts_rank_cd); otherwise a large match's page
+            # comes from an index (RUM, or the date order's) in a statement of its own
+            sorted_always = not rum and tsquery is not None and query.sort != "date"
+            total, counts, rows = self._counts_and_page(
+                conn,
+                condition,
                 {**params, "limit": query.per_page, "offset": offset},
-            ).all()
+                facets,
+                facet_limit,
+                columns,
+                order,
+                None if sorted_always else SORT_ALL_UP_TO,
+            )
+            pages = -(-total // query.per_page)
+            page = max(1, min(query.page, pages))  # past the end: the last page, as Whoosh does
+            if rows is None or (not rows and total and page != query.page):
+                offset = (page - 1) * query.per_page
+                source = f"{TABLE} WHERE {condition}"
+                if from_index and total > SORT_ALL_UP_TO:
+                    # Straight from the RUM index, in its order (ORDER BY the distance alone:
+                    # any other key makes the planner rank every match). The index is the only
+                    # plan allowed, so every page cuts the same stream and equal distances keep
+                    # one order from page to page (a top-N sort would not). Fewer matches are
+                    # cheaper to sort, with the tie-breakers of ``order``.
+                    conn.execute(  # SET LOCAL of both, in one round trip
+                        text(
+                            "SELECT set_config('enable_seqscan', 'off', true), "
+                            "set_config('enable_bitmapscan', 'off', true)"
+                        )
+                    )
+                    order = f"tsv {self._distance} CAST(:tsq AS tsquery)"
+                rows = conn.execute(
+                    text(
+                        f"SELECT {columns} FROM {source} ORDER BY {order} "
+                        "LIMIT :limit OFFSET :offset"
+                    ),
+                    {**params, "limit": query.per_page, "offset": offset},
+                ).all()
+                rows = [row._asdict() for row in rows]
         words, phrases = marked(parsed)
         hits = [
             SearchHit(
-                index_number=row.index_number_display,
-                title=row.title,
-                document_number=row.document_number_display,
-                organisation=row.organisation_code,
-                organisation_name=row.organisation_name,
-                published_on=row.published_on.isoformat() if row.published_on else "",
+                index_number=row["index_number_display"],
+                title=row["title"],
+                document_number=row["document_number_display"],
+                organisation=row["organisation_code"],
+                organisation_name=row["organisation_name"],
+                published_on=_iso(row["published_on"]),
                 snippet=(
-                    make_snippet(row.content or "", words, phrases)
-                    or fallback(row.summary, row.content)
+                    make_snippet(row["content"] or "", words, phrases)
+                    or fallback(row["summary"], row["content"])
                 )
                 if snippets
                 else "",
@@ -586,35 +623,69 @@ class PostgresSearchIndex:
         ]
         return SearchResult(total, hits, counts, query.page, query.per_page, message)
 
-    def _counts(self, conn, condition: str, params: dict, facets: bool, limit: int):
-        """The total and each facet's counts: grouped SQL over the match, in one statement."""
-        if not facets:
-            total = conn.scalar(text(f"SELECT count(*) FROM {TABLE} WHERE {condition}"), params)
-            return total, {}
-        plain = [
-            f"SELECT '{name}' AS facet, CAST({name} AS text) AS value, count(*) AS n "
-            f"FROM matched GROUP BY {name}"
-            for name in FACETS
-            if name != "organisation"
-        ]
-        statement = (
-            "WITH matched AS MATERIALIZED (SELECT organisations, topic, genre, year, "
-            f"disclosure_mode, validity FROM {TABLE} WHERE {condition}) "
-            "SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM matched "
-            "UNION ALL SELECT 'organisation', code, count(*) FROM matched, "
-            "unnest(matched.organisations) AS code GROUP BY code UNION ALL "
-            + " UNION ALL ".join(plain)
+    def _counts_and_page(
+        self,
+        conn,
+        condition: str,
+        params: dict,
+        facets: bool,
+        limit: int,
+        columns: str,
+        order: str,
+        sort_up_to: int | None,
+    ) -> tuple[int, dict, list[dict] | None]:
+        """The total, each facet's counts (grouped SQL over the match) and the page's rows, in
+        one statement and one round trip. The page is the match sorted by ``order``; with
+        ``sort_up_to``, only when the match holds at most that many items (else None: the
+        caller reads the page from the RUM index)."""
+        bound = (
+            "" if sort_up_to is None else f"WHERE (SELECT count(*) FROM matched) <= {sort_up_to}"
         )
-        total, counts = 0, {name: [] for name in FACETS}
+        kept = "organisations, topic, genre, year, disclosure_mode, validity" if facets else ""
+        parts = [
+            "SELECT 'page' AS facet, CAST((SELECT json_agg(page ORDER BY position) FROM page) "
+            "AS text) AS value, 0 AS n",
+            "SELECT 'total', NULL, count(*) FROM matched",
+        ]
+        if facets:
+            parts.append(
+                "SELECT 'organisation', code, count(*) FROM matched, "
+                "unnest(matched.organisations) AS code GROUP BY code"
+            )
+            parts += [
+                f"SELECT '{name}', CAST({name} AS text), count(*) FROM matched GROUP BY {name}"
+                for name in FACETS
+                if name != "organisation"
+            ]
+        statement = (
+            f"WITH matched AS MATERIALIZED (SELECT item_id{', ' + kept if kept else ''} "
+            f"FROM {TABLE} WHERE {condition}), "
+            f"page AS (SELECT {columns}, row_number() OVER (ORDER BY {order}) AS position "
+            f"FROM matched JOIN {TABLE} USING (item_id) {bound} "
+            "ORDER BY position LIMIT :limit OFFSET :offset) " + " UNION ALL ".join(parts)
+        )
+        total, rows, counts = 0, None, {name: [] for name in FACETS}
         for facet, value, n in conn.execute(text(statement), params):
             if facet == "total":
                 total = n
+            elif facet == "page":
+                rows = json.loads(value) if value is not None else None
             elif value:
                 counts[facet].append((value, n))
-        return total, {
+        if rows is None and (sort_up_to is None or total <= sort_up_to):
+            rows = []  # the sorted page, empty: past the last page, or nothing matched
+        grouped = {
             name: sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:limit]
             for name, pairs in counts.items()
         }
+        return total, grouped if facets else {}, rows
+
+
+def _iso(value) -> str:
+    """A date from a row (a ``date``) or from JSON (already ``YYYY-MM-DD``)."""
+    if not value:
+        return ""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def make_postgresql(settings, registry) -> PostgresSearchIndex:

@@ -235,7 +235,8 @@ def run_search(request, filters: dict | None = None):
     if filters is not None:
         filters.update(active)
     try:
-        result = request.find_service(ISearchIndex).search(query)
+        # registered for every context: no lookup by the context (a tenth of a millisecond)
+        result = request.find_service(ISearchIndex, context=None).search(query)
     except Exception as exc:
         if database_unavailable(exc):
             raise  # the whole site's 503

@@ -353,6 +353,30 @@ def test_every_token_is_quoted():
     }
 
 
+@pytest.mark.parametrize(
+    "word", ["救助", "政务公开", "資金", "安全生产", "发放", "公开", "低保", "12号", "民政局"]
+)
+def test_a_word_is_found_by_its_characters_as_by_its_words(env, word):
+    """A word that segments to itself is matched by its bigrams alone (``word_expr``): the
+    same items as its words or its bigrams, the form it replaced."""
+    from disclosure.search.analysis import tokens
+    from disclosure.search.sqlite_engine import _phrase, quote, word_expr
+
+    words, grams = tokens(word, "word", mode="query"), tokens(word, "bigram")
+    both = (
+        "({title body} : (" + " AND ".join(quote(w) for w in words) + ") OR "
+        "{title_bg body_bg keywords} : " + _phrase(grams) + ")"
+    )
+    compiled = word_expr(word)
+    if len(words) == 1 and len(words[0]) > 1:
+        assert "{title body}" not in compiled
+    statement = text("SELECT rowid FROM search_engine_fts WHERE search_engine_fts MATCH :m")
+    with env.factory() as db:
+        found = {row[0] for row in db.execute(statement, {"m": compiled})}
+        assert found == {row[0] for row in db.execute(statement, {"m": both})}
+    assert found or word in ("12号", "民政局")
+
+
 def test_same_answers_as_whoosh(env, whoosh):
     for q, filters in [
         ("", {}),
