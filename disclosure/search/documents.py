@@ -30,14 +30,13 @@ def to_document(
     if view is None:
         return None
     fields = view.fields
-    parts = [fields.get("summary"), view.body, *(a.text for a in view.attachments)]
     published_on = fields.get("published_on")
     return build_document(
         item_id=str(item.id),
         index_number=item.index_number,
         title=fields.get("title") or "",
         summary=fields.get("summary") or "",
-        content="\n".join(p for p in parts if p),
+        content=searched_text(fields.get("summary"), view.body, [a.text for a in view.attachments]),
         keywords=list(fields.get("keywords") or []),
         document_number=fields.get("document_number") or "",
         organisation_path=[*ancestor_codes, item.organisation.code],
@@ -49,6 +48,24 @@ def to_document(
         published_on=date.fromisoformat(published_on) if published_on else None,
         stamp=stamp(item),
     )
+
+
+def searched_text(summary: str | None, body: str | None, attachments: list[str] = ()) -> str:
+    """The text searched in an item: its summary, body and public attachments' text."""
+    return "\n".join(p for p in (summary, body, *attachments) if p)
+
+
+def expected_analysed(fields: dict) -> dict:
+    """The analysed fields (title, content, keywords) of the document an item with these
+    validated fields and no attachment will get, as ``build_document`` writes them: what a
+    bulk import can start analysing before the item exists (:func:`.parallel.prefetch`). An
+    item whose document turns out different (a field the public may not see) is analysed
+    when it is written, as every document is without this."""
+    return {
+        "title": fields.get("title") or "",
+        "content": searched_text(fields.get("summary"), fields.get("body")),
+        "keywords": ",".join(fields.get("keywords") or []),
+    }
 
 
 def build_document(

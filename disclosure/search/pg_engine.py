@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 from ..i18n import _
 from .analysis import fold, index_tokens, normalise_document_number, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
-from .parallel import analyse_all
+from .parallel import analyse_all, prefetch
 from .query import ParsedQuery
 from .snippets import fallback, make_snippet, marked
 from .transactional import own_database
@@ -406,6 +406,11 @@ class PostgresSearchIndex:
                     row[key] = value.replace("\x00", "")
             rows.append(row)
         return rows
+
+    @staticmethod
+    def prefetch(documents: Iterable[dict]) -> None:
+        """Start analysing documents about to be written (:func:`.parallel.prefetch`)."""
+        prefetch(document_vector, [_analysed_part(doc) for doc in documents])
 
     def apply_in_session(
         self, session: Session | Connection, documents: Iterable[dict], deletions: Iterable[str]

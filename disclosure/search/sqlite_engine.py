@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from ..i18n import _
 from .analysis import index_tokens, tokens
 from .interfaces import SearchHit, SearchQuery, SearchResult
-from .parallel import analyse_all
+from .parallel import analyse_all, prefetch
 from .query import ParsedQuery
 from .snippets import fallback, make_snippet, marked
 from .transactional import own_database
@@ -126,23 +126,27 @@ def _joined(words: Iterable[str]) -> str:
 
 
 def _analysed_part(doc: dict) -> dict:
-    """What :func:`fts_row` reads of a document (sent to an analysis worker)."""
-    return {k: doc.get(k) for k in ("item_id", "title", "content", "keywords")}
+    """What :func:`fts_columns` reads of a document (sent to an analysis worker)."""
+    return {k: doc.get(k) for k in ("title", "content", "keywords")}
 
 
-def fts_row(doc: dict) -> dict:
-    """The analysed token text of one document (``documents.build_document``)."""
+def fts_columns(doc: dict) -> dict:
+    """The analysed token text of one document's title, body and keywords."""
     keywords = [k for k in (doc.get("keywords") or "").split(",") if k.strip()]
     title_words, title_grams = index_tokens(doc["title"])
     body_words, body_grams = index_tokens(doc["content"])
     return {
-        "item_id": int(doc["item_id"]),
         "title": _joined(title_words),
         "title_bg": _joined(title_grams),
         "keywords": _joined(g for k in keywords for g in tokens(k, "bigram")),
         "body": _joined(body_words),
         "body_bg": _joined(body_grams),
     }
+
+
+def fts_row(doc: dict) -> dict:
+    """The FTS row of one document (``documents.build_document``)."""
+    return {"item_id": int(doc["item_id"]), **fts_columns(doc)}
 
 
 def doc_row(doc: dict) -> dict:
@@ -340,7 +344,14 @@ class SQLiteSearchIndex:
             row["facet_key"] = keys[tuple(row[name] for name in FACETS)]
         conn.execute(_INSERT_DOC, rows)
         conn.execute(_INSERT_STORED, rows)
-        conn.execute(_INSERT_FTS, analyse_all(fts_row, [_analysed_part(d) for d in documents]))
+        analysed = analyse_all(fts_columns, [_analysed_part(d) for d in documents])
+        conn.execute(
+            _INSERT_FTS,
+            [
+                {"item_id": int(d["item_id"]), **columns}
+                for d, columns in zip(documents, analysed, strict=True)
+            ],
+        )
         orgs = [
             {"code": code, "item_id": int(d["item_id"])}
             for d in documents
@@ -348,6 +359,11 @@ class SQLiteSearchIndex:
         ]
         if orgs:
             conn.execute(_INSERT_ORG, orgs)
+
+    @staticmethod
+    def prefetch(documents: Iterable[dict]) -> None:
+        """Start analysing documents about to be written (:func:`.parallel.prefetch`)."""
+        prefetch(fts_columns, [_analysed_part(d) for d in documents])
 
     def clear(self) -> None:
         with self.engine.begin() as conn:

@@ -94,6 +94,15 @@ def changed(session: Session, item_ids) -> None:
         session.info.setdefault(PENDING, set()).update(item_ids)
 
 
+def prefetch(session: Session, documents: list[dict]) -> None:
+    """Let this session's engine start analysing documents it will write at commit (a bulk
+    import's batch; :func:`.parallel.prefetch`). Nothing for other engines."""
+    search_index = session_index(session)
+    start = getattr(search_index, "prefetch", None)
+    if start is not None:
+        start(documents)
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, flush_context) -> None:
     if session_index(session) is None:

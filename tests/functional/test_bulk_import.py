@@ -7,6 +7,8 @@ Each test uses databases of its own (committed, then dropped with the session's 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from datetime import date
 
 import pytest
@@ -17,6 +19,9 @@ from disclosure.catalogue.importer import CatalogueImporter, parse_rows
 from disclosure.catalogue.services import CatalogueService
 from disclosure.models import CatalogueItem, Organisation
 from disclosure.search import transactional
+from disclosure.search.documents import expected_analysed
+from disclosure.search.indexer import documents_for
+from disclosure.search.parallel import key, parallel_analysis
 
 from ..conftest import backend
 
@@ -165,6 +170,42 @@ def test_a_batched_import_writes_what_the_one_row_path_writes(fresh, schema):
         f"{CIVIL}/2026-00043",
         f"{CIVIL}/2026-00007",
     ]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: nothing runs in parallel")
+def test_an_import_analysing_on_workers_writes_the_same(fresh, schema):
+    """Inside ``parallel_analysis`` (as ``disclosure import-catalogue``), each batch's texts
+    are analysed on the workers while its rows are written; the result is the same."""
+    rows = list(parse_rows(jsonl(ROWS), ".jsonl"))
+    one_by_one, parallel = fresh(), fresh()
+    import_one_by_one(one_by_one, schema, rows)
+    with parallel_analysis(workers=2), parallel() as db:
+        CatalogueImporter(CatalogueService(db, schema), today=TODAY, batch_size=4).run(rows)
+    assert dump(parallel) == dump(one_by_one)
+
+
+def test_what_an_import_prefetches_is_what_its_documents_are_analysed_from(fresh, schema):
+    """``expected_analysed`` of each imported row equals the analysed part of the document
+    the engine writes (so the prefetched analysis is taken, not redone), for every public
+    row of ``ROWS``."""
+    factory = fresh()
+    rows = list(parse_rows(jsonl(ROWS), ".jsonl"))
+    with factory() as db:
+        importer = CatalogueImporter(CatalogueService(db, schema), today=TODAY)
+        checked = {}
+        for _, r in rows:
+            data = importer.check(r)
+            if not isinstance(data, str):
+                checked.setdefault(data[1]["title"], data[1])
+        importer.run(rows)
+        ids = list(db.scalars(select(CatalogueItem.id)))
+        documents, _ = documents_for(db, set(ids), schema=schema)
+    engine = _search_engine(factory.kw["bind"])
+    analysed = sys.modules[type(engine).__module__]._analysed_part
+    assert len(documents) == 9
+    for document in documents:
+        expected = expected_analysed(checked[document["title"]])
+        assert key(expected) == key(analysed(document))
 
 
 def test_rerunning_a_batched_import_finds_every_row(fresh, schema):
