@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from ..catalogue.registry import CatalogueSchema
@@ -50,7 +51,7 @@ def to_document(
     )
 
 
-def searched_text(summary: str | None, body: str | None, attachments: list[str] = ()) -> str:
+def searched_text(summary: str | None, body: str | None, attachments: Sequence[str] = ()) -> str:
     """The text searched in an item: its summary, body and public attachments' text."""
     return "\n".join(p for p in (summary, body, *attachments) if p)
 

@@ -144,11 +144,6 @@ def fts_columns(doc: dict) -> dict:
     }
 
 
-def fts_row(doc: dict) -> dict:
-    """The FTS row of one document (``documents.build_document``)."""
-    return {"item_id": int(doc["item_id"]), **fts_columns(doc)}
-
-
 def doc_row(doc: dict) -> dict:
     published = doc.get("published_on")
     if isinstance(published, datetime):

@@ -7,7 +7,7 @@ import pytest
 from disclosure.search import parallel
 from disclosure.search.parallel import CHUNK, analyse_all, key, parallel_analysis, prefetch
 from disclosure.search.pg_engine import document_vector
-from disclosure.search.sqlite_engine import fts_columns, fts_row
+from disclosure.search.sqlite_engine import fts_columns
 
 TEXTS = [
     "国务院办公厅关于推进政务公开工作的意见",
@@ -29,7 +29,7 @@ def documents(n: int) -> list[dict]:
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: nothing runs in parallel")
-@pytest.mark.parametrize("function", [document_vector, fts_row])
+@pytest.mark.parametrize("function", [document_vector, fts_columns])
 def test_workers_give_the_same_rows_in_the_same_order(function):
     docs = documents(3 * CHUNK + 7)
     expected = [function(d) for d in docs]
@@ -41,7 +41,7 @@ def test_workers_give_the_same_rows_in_the_same_order(function):
 
 def test_outside_the_block_and_for_small_batches_nothing_is_sent():
     docs = documents(5)
-    assert analyse_all(fts_row, docs) == [fts_row(d) for d in docs]
+    assert analyse_all(fts_columns, docs) == [fts_columns(d) for d in docs]
     with parallel_analysis(workers=1):  # one worker: nothing to gain, no pool
         assert getattr(parallel._state, "pool", None) is None
 
