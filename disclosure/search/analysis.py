@@ -575,9 +575,9 @@ def _wanted_pattern(wanted: frozenset[str]):
 
 @lru_cache(maxsize=1024)
 def _literal_phrase(grams: tuple[str, ...]):
-    """``finditer`` of a phrase's characters, overlapping, over the raw text, when its bigrams
+    """(a pattern of a phrase's characters in the raw text, their number) when its bigrams
     chain into one run of CJK characters (人民 民政 政府 → 人民政府); else None. Such a
-    phrase matches wherever its characters stand together."""
+    phrase matches wherever its characters stand together (:func:`_starts`)."""
     if len(grams) < 1 or any(len(g) != 2 for g in grams):
         return None
     if any(a[1] != b[0] for a, b in zip(grams, grams[1:], strict=False)):
@@ -585,7 +585,35 @@ def _literal_phrase(grams: tuple[str, ...]):
     literal = grams[0] + "".join(g[1] for g in grams[1:])
     if not _CJK_RUN(literal):
         return None
-    return re.compile("(?=" + "".join(map(_raw, literal)) + ")").finditer, len(literal)
+    return re.compile("".join(map(_raw, literal))), len(literal)
+
+
+def _starts(pattern: re.Pattern, size: int, text: str) -> list[tuple[int, int]]:
+    """The spans of every occurrence, overlapping ones too (哈哈 twice in 哈哈哈). A search
+    from each start, not a lookahead at every position: the engine then scans for the first
+    character in C."""
+    spans, search, pos = [], pattern.search, 0
+    while (found := search(text, pos)) is not None:
+        start = found.start()
+        spans.append((start, start + size))
+        pos = start + 1
+    return spans
+
+
+@lru_cache(maxsize=1024)
+def by_characters(word: str) -> bool:
+    """Whether a typed word is one word of two or more Chinese characters after segmenting
+    (救助, 行政处分, 醫療 folded): such a word is marked where its characters stand together."""
+    words = _query_words(word)
+    return len(words) == 1 and len(words[0]) > 1 and _CJK_RUN(words[0]) is not None
+
+
+def _split_words(words: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(words marked by segmenting, words marked by their characters)."""
+    segmented, literal = [], []
+    for word in words:
+        (literal if by_characters(word) else segmented).append(word)
+    return segmented, literal
 
 
 def highlight_spans(
@@ -597,10 +625,18 @@ def highlight_spans(
     marks every word of the text that is one of its segmented words. Engine-neutral: any
     engine can build its snippets from these spans.
 
+    A typed word of Chinese characters that segments to itself (most typed words: 救助,
+    行政处分) is found by every engine wherever its characters stand together (its bigram
+    phrase is one of its alternatives), so it is marked there, as a phrase is: one scan of
+    the raw text, without segmenting the text around it (:func:`by_characters`).
+
     >>> highlight_spans("要加强政务公开，政务要公开", phrases=["政务公开"])
     [(3, 7)]
     """
     spans: list[tuple[int, int]] = []
+    words, literal_words = _split_words(words)
+    for word in literal_words:
+        spans += _starts(*_literal_phrase(tuple(_phrase_grams(word))), text)
     wanted = {w for word in words for w in _query_words(word)}
     if wanted:
         # Only the stretches between punctuation that hold a wanted word are folded and
@@ -632,7 +668,7 @@ def highlight_spans(
         # a phrase of CJK characters is first looked for as those characters together (one
         # scan of the raw text); only a phrase not found that way is matched by its bigrams
         literal = _literal_phrase(tuple(wanted_grams))
-        found = [(m.start(), m.start() + literal[1]) for m in literal[0](text)] if literal else []
+        found = _starts(*literal, text) if literal else []
         spans += found
         if not found:
             phrase_grams.append(wanted_grams)

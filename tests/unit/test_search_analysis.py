@@ -394,6 +394,22 @@ def test_highlight_spans_mark_a_phrase_whole_and_only_where_it_matches():
     assert highlight_spans(text, phrases=["公开政务"]) == []
 
 
+def test_a_typed_word_is_marked_where_its_characters_match_it():
+    """Every engine finds a word of Chinese characters that segments to itself wherever its
+    characters stand together (its bigram phrase): the snippet marks it there, also where
+    segmenting the text would not give that word, in any spelling, overlapping too."""
+    from disclosure.search.analysis import by_characters, highlight_spans
+
+    assert by_characters("保险") and by_characters("醫療") and by_characters("委托事项")
+    assert not by_characters("三人")  # two words (三, 人): marked where the text has them
+    assert not by_characters("abc")  # a Latin word is one token: never inside another
+    assert highlight_spans("要确保险情及时上报", words=["保险"]) == [(2, 4)]
+    assert highlight_spans("醫療机构和医疗", words=["医疗"]) == [(0, 2), (5, 7)]
+    assert highlight_spans("哈哈哈", words=["哈哈"]) == [(0, 3)]
+    assert highlight_spans("abc abcd", words=["abc"]) == [(0, 3)]
+    assert highlight_spans("没有这个词", words=["保险"]) == []
+
+
 def test_parse_gives_every_spelling_of_a_document_number_the_same_tree():
     from disclosure.search.query import parse
 
