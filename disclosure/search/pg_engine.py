@@ -547,6 +547,9 @@ class PostgresSearchIndex:
         )
         offset = (query.page - 1) * query.per_page
         with self.engine.connect() as conn:
+            # one statement answers most searches: in autocommit, without the BEGIN and the
+            # ROLLBACK around it (two round trips of three)
+            conn.execution_options(isolation_level="AUTOCOMMIT")
             rum = self.detect(conn)
             if query.sort == "date" or (tsquery is None and not identifiers):
                 order = "published_on DESC, item_id DESC"
@@ -593,6 +596,8 @@ class PostgresSearchIndex:
                     # plan allowed, so every page cuts the same stream and equal distances keep
                     # one order from page to page (a top-N sort would not). Fewer matches are
                     # cheaper to sort, with the tie-breakers of ``order``.
+                    conn.rollback()  # a transaction now, for the settings to last in
+                    conn.execution_options(isolation_level=conn.default_isolation_level)
                     conn.execute(  # SET LOCAL of both, in one round trip
                         text(
                             "SELECT set_config('enable_seqscan', 'off', true), "

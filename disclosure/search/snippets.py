@@ -18,6 +18,7 @@ and a quoted phrase is always in it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from markupsafe import escape
@@ -32,6 +33,8 @@ FALLBACK_CHARS = 120
 WINDOW = 4000
 #: how far past a window's end to look for a place to cut (a run with no punctuation)
 CUT_SLACK = 400
+#: a character ``markupsafe.escape`` replaces
+_NEEDS_ESCAPE = re.compile("[&<>\"']").search
 
 
 def marked(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
@@ -66,12 +69,14 @@ def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str]
     best = sorted(fragments, key=lambda f: (f[0], f[1], -f[2]), reverse=True)[:FRAGMENTS]
     parts = []
     for *_, start, end, group in sorted(best, key=lambda f: f[2]):
+        # most fragments hold nothing to escape: their pieces are then taken as they are
+        clean = _NEEDS_ESCAPE(content, start, end) is None
         out, pos = [], start
         for s, e in group:
-            out.append(str(escape(content[pos:s])))
-            out.append(f'<em class="hl">{escape(content[s:e])}</em>')
+            out.append(content[pos:s] if clean else str(escape(content[pos:s])))
+            out.append(f'<em class="hl">{content[s:e] if clean else escape(content[s:e])}</em>')
             pos = e
-        out.append(str(escape(content[pos:end])))
+        out.append(content[pos:end] if clean else str(escape(content[pos:end])))
         parts.append("".join(out))
     return "…".join(parts)
 

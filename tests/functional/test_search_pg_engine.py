@@ -652,6 +652,28 @@ def test_pages_of_a_ranked_query_partition_it(env, monkeypatch, sort_all_up_to):
     assert seen == numbers(full)  # equal ranks too keep one order from page to page
 
 
+def test_a_search_answered_by_one_statement_opens_no_transaction(env):
+    """Most searches are one statement: read in autocommit, with no BEGIN and ROLLBACK
+    round trips around it."""
+    import psycopg
+
+    index = PostgresSearchIndex(env.engine)
+    index.detect()  # RUM or GIN, read once
+    seen = []
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0], cursor.connection.info.transaction_status))
+
+    event.listen(env.engine, "after_cursor_execute", after)
+    try:
+        result = index.search(SearchQuery(q="救助"))
+    finally:
+        event.remove(env.engine, "after_cursor_execute", after)
+    assert result.total >= 1
+    assert [kind for kind, _ in seen] == ["WITH"]
+    assert seen[0][1] == psycopg.pq.TransactionStatus.IDLE  # not INTRANS: nothing to roll back
+
+
 def test_with_rum_the_top_results_come_from_the_index(env, monkeypatch):
     if not env.rum:
         pytest.skip("GIN ranks every match with ts_rank_cd")
@@ -661,7 +683,12 @@ def test_with_rum_the_top_results_come_from_the_index(env, monkeypatch):
 
     def grab(conn, cursor, statement, parameters, context, executemany):
         if "ORDER BY tsv" in statement and not statement.startswith("WITH"):
-            statements.append((statement, parameters))
+            # the settings that statement runs with (SET LOCAL: in its own transaction)
+            settings = [
+                cursor.connection.execute(f"SHOW {name}").fetchone()[0]
+                for name in ("enable_seqscan", "enable_bitmapscan")
+            ]
+            statements.append((statement, parameters, settings))
 
     event.listen(env.engine, "before_cursor_execute", grab)
     try:
@@ -671,7 +698,8 @@ def test_with_rum_the_top_results_come_from_the_index(env, monkeypatch):
     assert result.total > 1 and len(result.hits) == 2
     # the counts' statement left the page alone (more matches than it sorts): one statement
     # read it, from the index
-    ((statement, parameters),) = statements
+    ((statement, parameters, settings),) = statements
+    assert settings == ["off", "off"]
     with env.engine.connect() as conn:
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
