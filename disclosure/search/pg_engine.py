@@ -46,6 +46,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -605,8 +606,8 @@ class PostgresSearchIndex:
                         )
                     )
                     order = f"tsv {self._distance} CAST(:tsq AS tsquery)"
-                rows = conn.execute(
-                    text(
+                rows = conn.exec_driver_sql(
+                    driver_sql(
                         f"SELECT {columns} FROM {source} ORDER BY {order} "
                         "LIMIT :limit OFFSET :offset"
                     ),
@@ -675,7 +676,7 @@ class PostgresSearchIndex:
             "ORDER BY position LIMIT :limit OFFSET :offset) " + " UNION ALL ".join(parts)
         )
         total, rows, counts = 0, None, {name: [] for name in FACETS}
-        for facet, value, n in conn.execute(text(statement), params):
+        for facet, value, n in conn.exec_driver_sql(driver_sql(statement), params):
             if facet == "total":
                 total = n
             elif facet == "page":
@@ -689,6 +690,17 @@ class PostgresSearchIndex:
             for name, pairs in counts.items()
         }
         return total, grouped if facets else {}, rows
+
+
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=512)
+def driver_sql(statement: str) -> str:
+    """A statement with ``:name`` parameters in psycopg's own style (``%(name)s``), for
+    ``exec_driver_sql``: a search's statements are a few shapes, converted once each, where a
+    text() clause is parsed and compiled again on every search."""
+    return _BIND.sub(r"%(\1)s", statement.replace("%", "%%"))
 
 
 def _iso(value) -> str:

@@ -652,6 +652,15 @@ def test_pages_of_a_ranked_query_partition_it(env, monkeypatch, sort_all_up_to):
     assert seen == numbers(full)  # equal ranks too keep one order from page to page
 
 
+def test_driver_sql_turns_named_parameters_into_psycopg_style():
+    from disclosure.search.pg_engine import driver_sql
+
+    sql = "SELECT :a, CAST(:b_2 AS text[]) FROM t WHERE x LIKE '5%' AND y = :a"
+    assert driver_sql(sql) == (
+        "SELECT %(a)s, CAST(%(b_2)s AS text[]) FROM t WHERE x LIKE '5%%' AND y = %(a)s"
+    )
+
+
 def test_a_search_answered_by_one_statement_opens_no_transaction(env):
     """Most searches are one statement: read in autocommit, with no BEGIN and ROLLBACK
     round trips around it."""
