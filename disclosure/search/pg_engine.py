@@ -676,7 +676,7 @@ class PostgresSearchIndex:
             "ORDER BY position LIMIT :limit OFFSET :offset) " + " UNION ALL ".join(parts)
         )
         total, rows, counts = 0, None, {name: [] for name in FACETS}
-        for facet, value, n in conn.exec_driver_sql(driver_sql(statement), params):
+        for facet, value, n in conn.exec_driver_sql(driver_sql(statement), params).fetchall():
             if facet == "total":
                 total = n
             elif facet == "page":

@@ -515,11 +515,11 @@ class SQLiteSearchIndex:
             f"UNION ALL {counts} ORDER BY 1, {by_position}"
         )
         # exec_driver_sql: the statement goes to sqlite3 as it is (its named parameters are
-        # the same :name); a text() clause, parsed and compiled per search, costs more than
-        # many a search itself (about 0.4 ms)
+        # the same :name), not through a text() clause parsed and compiled per search (about
+        # 0.1 ms, an eighth of a typical search's engine time)
         with self.engine.connect() as conn:  # one read transaction: total and page agree
             page_ids, counted = [], []
-            for row in conn.exec_driver_sql(statement, params):
+            for row in conn.exec_driver_sql(statement, params).fetchall():
                 if row[0] == 0:
                     page_ids.append(row[1])
                 else:
