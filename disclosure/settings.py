@@ -29,10 +29,6 @@ DEFAULTS: dict[str, str] = {
     # anonymous public pages kept ready per process (disclosure.httpcache); 0 turns it off
     "page_cache.entries": "2000",
     "page_cache.max_bytes": str(2 * 1024 * 1024),
-    # after start-up, move the objects made so far (routes, templates, schemas: some 200,000)
-    # out of the garbage collector's reach (gc.freeze): its full collections then stop scanning
-    # them on every request, and forked workers keep sharing their memory pages
-    "gc_freeze": "true",
     "search.index_dir": str(PROJECT_ROOT / "var" / "index"),
     "search.indexer": "thread",
     # the search engine: auto (the engine inside the database: sqlite or postgresql), whoosh,

@@ -26,10 +26,6 @@ from disclosure.catalogue.registry import load_organisation_seed, load_schema
 from disclosure.organisations.seed import load_organisations
 from disclosure.scripts.migrations import upgrade
 
-# The tests build many apps in one process: frozen at start-up (disclosure.gc_freeze), each
-# one's garbage would never be collected. tests/unit/test_gc_freeze.py turns it on itself.
-os.environ.setdefault("DISCLOSURE_GC_FREEZE", "false")
-
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 20)
 PASSWORD = "correct-horse-battery"
