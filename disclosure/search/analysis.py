@@ -605,7 +605,9 @@ def by_characters(word: str) -> bool:
     """Whether a typed word is one word of two or more Chinese characters after segmenting
     (救助, 行政处分, 醫療 folded): such a word is marked where its characters stand together."""
     words = _query_words(word)
-    return len(words) == 1 and len(words[0]) > 1 and _CJK_RUN(words[0]) is not None
+    if len(words) != 1 or len(words[0]) < 2 or _CJK_RUN(words[0]) is None:
+        return False
+    return _literal_phrase(tuple(_phrase_grams(word))) is not None
 
 
 def _split_words(words: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -1,12 +1,13 @@
 """Snippets of the SQL engines (``sqlite``, ``postgresql``), cut in Python from the stored body.
 
 What is marked comes from :func:`.analysis.highlight_spans`, as for Whoosh's phrase snippets:
-a quoted phrase where phrase search matches it, as one span; a typed word of Chinese
-characters that segments to itself wherever those characters stand together (where every engine
-finds it), any other typed word wherever the text holds one of its segmented words. Up to ``FRAGMENTS`` fragments of about ``SNIPPET_CHARS``
-characters (as Whoosh's ``ContextFragmenter(maxchars=160, surround=40)``), the ones holding the
-most different matches, in text order, joined by "…"; the marks in ``<em class="hl">``,
-everything else escaped. Without a match: "" (the engine shows the start of the summary).
+a quoted phrase where phrase search matches it, as one span; a typed word of Chinese characters
+that segments to itself wherever those characters stand together (where every engine finds
+it); any other typed word wherever the text holds one of its segmented words. Up to
+``FRAGMENTS`` fragments of about ``SNIPPET_CHARS`` characters (as Whoosh's
+``ContextFragmenter(maxchars=160, surround=40)``), the ones holding the most different matches,
+in text order, joined by "…"; the marks in ``<em class="hl">``, everything else escaped.
+Without a match: "" (the engine shows the start of the summary).
 
 A long body is read in windows of about ``WINDOW`` characters, cut at punctuation or white
 space (where the segmenter cuts too), until the windows read hold as many different marked

@@ -408,6 +408,9 @@ def test_a_typed_word_is_marked_where_its_characters_match_it():
     assert highlight_spans("哈哈哈", words=["哈哈"]) == [(0, 3)]
     assert highlight_spans("abc abcd", words=["abc"]) == [(0, 3)]
     assert highlight_spans("没有这个词", words=["保险"]) == []
+    # marked by segmenting instead: characters folding into several words, other scripts
+    assert not by_characters("乾隆") and not by_characters("ＡＢ") and not by_characters("〇〇")
+    assert highlight_spans("乾隆年间", words=["乾隆"]) == [(0, 2)]
 
 
 def test_parse_gives_every_spelling_of_a_document_number_the_same_tree():
