@@ -601,21 +601,19 @@ def _starts(pattern: re.Pattern, size: int, text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1024)
-def by_characters(word: str) -> bool:
-    """Whether a typed word is one word of two or more Chinese characters after segmenting
-    (救助, 行政处分, 醫療 folded): such a word is marked where its characters stand together."""
+def _literal_word(word: str):
+    """``_literal_phrase`` of a typed word that is one word of two or more Chinese characters
+    after segmenting (救助, 行政处分, 醫療 folded), else None: such a word is marked where its
+    characters stand together."""
     words = _query_words(word)
     if len(words) != 1 or len(words[0]) < 2 or _CJK_RUN(words[0]) is None:
-        return False
-    return _literal_phrase(tuple(_phrase_grams(word))) is not None
+        return None
+    return _literal_phrase(tuple(_phrase_grams(word)))
 
 
-def _split_words(words: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(words marked by segmenting, words marked by their characters)."""
-    segmented, literal = [], []
-    for word in words:
-        (literal if by_characters(word) else segmented).append(word)
-    return segmented, literal
+def by_characters(word: str) -> bool:
+    """Whether a typed word is marked by its characters (:func:`_literal_word`)."""
+    return _literal_word(word) is not None
 
 
 def highlight_spans(
@@ -636,10 +634,14 @@ def highlight_spans(
     [(3, 7)]
     """
     spans: list[tuple[int, int]] = []
-    words, literal_words = _split_words(words)
-    for word in literal_words:
-        spans += _starts(*_literal_phrase(tuple(_phrase_grams(word))), text)
-    wanted = {w for word in words for w in _query_words(word)}
+    segmented = []
+    for word in words:
+        literal = _literal_word(word)
+        if literal is None:
+            segmented.append(word)
+        else:
+            spans += _starts(*literal, text)
+    wanted = {w for word in segmented for w in _query_words(word)}
     if wanted:
         # Only the stretches between punctuation that hold a wanted word are folded and
         # segmented: the segmenter cuts at punctuation itself, so each stretch gives the words

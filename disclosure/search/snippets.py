@@ -71,15 +71,23 @@ def make_snippet(content: str, words: Iterable[str] = (), phrases: Iterable[str]
     parts = []
     for *_, start, end, group in sorted(best, key=lambda f: f[2]):
         # most fragments hold nothing to escape: their pieces are then taken as they are
-        clean = _NEEDS_ESCAPE(content, start, end) is None
+        piece = _as_is if _NEEDS_ESCAPE(content, start, end) is None else _escaped
         out, pos = [], start
         for s, e in group:
-            out.append(content[pos:s] if clean else str(escape(content[pos:s])))
-            out.append(f'<em class="hl">{content[s:e] if clean else escape(content[s:e])}</em>')
+            out.append(piece(content[pos:s]))
+            out.append(f'<em class="hl">{piece(content[s:e])}</em>')
             pos = e
-        out.append(content[pos:end] if clean else str(escape(content[pos:end])))
+        out.append(piece(content[pos:end]))
         parts.append("".join(out))
     return "…".join(parts)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _escaped(text: str) -> str:
+    return str(escape(text))
 
 
 def _spans(content: str, words: list[str], phrases: list[str]) -> list[tuple[int, int]]:
