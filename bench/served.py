@@ -464,43 +464,33 @@ def run_app_engine(
     return result
 
 
-def run_xapian(items, latency_queries, judgements, workdir: Path, repeat: int, keep=None):
-    """Xapian's own run; with ``keep`` (an ExitStack), the engine stays open until it closes,
-    and its search is returned too (the reference timed beside each app engine)."""
+def run_xapian(items, latency_queries, judgements, workdir: Path, repeat: int, keep):
+    """Xapian's own run, and its search (None if it failed): the reference timed beside each
+    app engine. The engine stays open until ``keep`` (an ExitStack) closes."""
     from .engines.xapian_engine import XapianEngine
 
     result = Result("xapian", items=len(items))
     engine = XapianEngine()
-    closing = True
     home = workdir / "xapian"
     home.mkdir(parents=True, exist_ok=True)
+    keep.callback(shutil.rmtree, home, ignore_errors=True)
+    keep.callback(engine.close)
     try:
         log(f"[xapian] building {len(items):,} items…")
         t0 = time.perf_counter()
         engine.build(items, home)
         result.build_s = time.perf_counter() - t0
         present = {it["index_number"] for it in items}
-        measure(
-            result,
-            lambda q: engine.search(q, limit=TOP_K),
-            latency_queries,
-            judgements,
-            present,
-            repeat,
-        )
-        if keep is not None:
-            keep.callback(shutil.rmtree, home, ignore_errors=True)
-            keep.callback(engine.close)
-            closing = False
-            return result, lambda q: engine.search(q, limit=TOP_K)
+
+        def search(q: BenchQuery) -> list[str]:
+            return engine.search(q, limit=TOP_K)
+
+        measure(result, search, latency_queries, judgements, present, repeat)
     except Exception:
         result.error = traceback.format_exc(limit=3).strip().splitlines()[-1]
         log(f"[xapian] FAILED\n{traceback.format_exc()}")
-    finally:
-        if closing:
-            engine.close()
-            shutil.rmtree(home, ignore_errors=True)
-    return (result, None) if keep is not None else result
+        return result, None
+    return result, search
 
 
 # --------------------------------------------------------------------------- report
