@@ -33,6 +33,7 @@ catalogue change's own transaction (:mod:`disclosure.search.transactional`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
@@ -569,24 +570,31 @@ class SQLiteSearchIndex:
 
 
 def _facet_counts(rows, facets: bool, limit: int):
-    """(total, facet → [(value, count)]) from the grouped rows (one row per combination)."""
+    """(total, facet → [(value, count)]) from the grouped rows (one row per combination of the
+    six facet values, then its count).
+
+    Column by column: each facet's values are summed over the rows in one tight loop (a 30,000-
+    item match has up to 2,000 combinations), and the organisation paths, far fewer than the
+    rows once summed, are then split into their codes."""
     if not facets:
         return (rows[0][-1] if rows else 0), {}
-    counters: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    total = 0
-    for row in rows:
-        count = row[-1]
-        total += count
-        for name, value in zip(FACETS, row, strict=False):
-            counter = counters[name]
-            for key in value.split() if name == "organisation" else (value,):
-                if key:
-                    counter[key] = counter.get(key, 0) + count
-    grouped = {
-        name: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        for name, counter in counters.items()
-    }
-    return total, grouped
+    if not rows:
+        return 0, {name: [] for name in FACETS}
+    columns = list(zip(*rows, strict=True))
+    counts = columns[-1]
+    grouped = {}
+    for values, name in zip(columns, FACETS, strict=False):
+        counter: dict[str, int] = defaultdict(int)
+        for value, count in zip(values, counts, strict=True):
+            counter[value] += count
+        if name == "organisation":  # a path of codes: the item counts for each of them
+            paths, counter = counter, defaultdict(int)
+            for path, count in paths.items():
+                for code in path.split():
+                    counter[code] += count
+        counter.pop("", None)  # no value: not a facet entry
+        grouped[name] = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return sum(counts), grouped
 
 
 def from_settings(settings, registry) -> SQLiteSearchIndex:

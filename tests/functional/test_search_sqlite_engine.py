@@ -26,7 +26,13 @@ from disclosure.search import make_search_index
 from disclosure.search.indexer import Indexer, rebuild
 from disclosure.search.interfaces import SearchQuery
 from disclosure.search.query import parse
-from disclosure.search.sqlite_engine import SQLiteSearchIndex, build_match, make_snippet
+from disclosure.search.sqlite_engine import (
+    FACETS,
+    SQLiteSearchIndex,
+    _facet_counts,
+    build_match,
+    make_snippet,
+)
 from disclosure.search.transactional import session_index
 from disclosure.search.whoosh_index import IndexStore, WhooshSearchIndex
 from disclosure.settings import SettingsError
@@ -423,6 +429,24 @@ def test_facets_are_counted_over_the_whole_match(env):
     assert orgs[env.made["county"]] == 1  # the township's item counts for its county too
     root_code = max(orgs, key=orgs.get)
     assert orgs[root_code] == result.total  # every item is under the city
+
+
+def test_facet_counts_sum_the_combinations_of_facet_values():
+    # one row per combination: organisation path, topic, genre, year, mode, validity, count
+    rows = [
+        ("C D1", "t1", "g1", "2020", "m", "", 3),
+        ("C D1 T1", "t1", "g2", "2021", "m", "v", 2),
+        ("C D2", "", "g1", "2020", "m", "v", 5),
+    ]
+    total, grouped = _facet_counts(rows, True, 50)
+    assert total == 10
+    assert grouped["organisation"] == [("C", 10), ("D1", 5), ("D2", 5), ("T1", 2)]
+    assert grouped["topic"] == [("t1", 5)]  # no value is no entry; the total keeps it
+    assert grouped["genre"] == [("g1", 8), ("g2", 2)]
+    assert grouped["validity"] == [("v", 7)]
+    assert _facet_counts(rows, True, 1)[1]["year"] == [("2020", 8)]
+    assert _facet_counts([], True, 50) == (0, {name: [] for name in FACETS})
+    assert _facet_counts([(None,) * 6 + (7,)], False, 50) == (7, {})
 
 
 def test_messages_as_whoosh(env):
