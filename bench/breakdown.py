@@ -18,14 +18,21 @@ dropped, as ``bench.served``):
   (``bm25(…)`` on SQLite, the RUM distance or ``ts_rank_cd`` on PostgreSQL): what the
   statements cost if the results were not ranked at all. Not an engine anyone would use:
   a floor for any ranked engine built on the same index;
+- ``top 20``: the ranked page alone, the least a ranked engine answers: the 20 best of the
+  full-text match by the engine's ranking (``bm25`` on SQLite; the RUM distance, or
+  ``ts_rank_cd`` without RUM, on PostgreSQL), without the total, facets, filters or stored
+  fields;
 - ``match count``: ``count(*)`` of the full-text match alone (the FTS5 MATCH expression or
   the tsquery the engine built), without filters, ranking, facets or the page;
 - ``wsgi``: the trivial route (``GET /api/v1/organisations``) and ``xapian``: Xapian's search
   (``bench/engines/xapian_engine.py``), the two parts of ``bench.served``'s target.
 
 The report gives p50/p95 of each column and the target p95 (``bench.served.TARGETS`` × (Xapian
-p95 + wsgi p50), from the same seconds); a column whose p95 alone is over the target says that
-no change to the app's Python can meet it. Progress goes to stderr, the tables to stdout.
+p95 + wsgi p50), from the same seconds), then, for each database-only column, the p95 over the
+queries of that column plus the trivial route: what the served p95 would be if the app's Python
+cost nothing more than on the trivial route. One over the target says that no change to the
+app's Python can meet it with that index and ranking. Progress goes to stderr, the tables to
+stdout.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from disclosure.search.sqlite_engine import WEIGHTS, build_match
 
 from .corpus import SEED, build_items
 from .engines.base import BenchQuery
@@ -60,7 +69,18 @@ from .served import (
 )
 
 ENGINES = ("sqlite", "postgresql")
-COLUMNS = ("served", "engine", "sql", "sql unranked", "match count", "wsgi", "xapian")
+COLUMNS = (
+    "served",
+    "engine",
+    "sql",
+    "sql unranked",
+    "top 20",
+    "match count",
+    "wsgi",
+    "xapian",
+)
+#: the columns that are the database alone
+DATABASE_ONLY = ("sql", "sql unranked", "top 20", "match count")
 
 #: the ranking in the statements each engine sends, and what stands in for it when unranked
 UNRANKED = {
@@ -132,6 +152,27 @@ class Replay:
         for statement, values in statements:
             self.conn.execute(statement, values).fetchall()
 
+    def top(self, match: str | None, rank: str | None, rum: bool) -> None:
+        """The 20 best of the match by the engine's ranking, nothing else."""
+        if match is None:
+            return
+        if self.engine == "sqlite":
+            weights = ", ".join(str(w) for w in WEIGHTS)
+            sql = (
+                f"SELECT rowid, bm25(search_engine_fts, {weights}) AS score FROM "
+                "search_engine_fts WHERE search_engine_fts MATCH ? ORDER BY score LIMIT 20"
+            )
+            self.conn.execute(sql, (match,)).fetchall()
+            return
+        order = (
+            "tsv <=> CAST(%s AS tsquery)" if rum else "ts_rank_cd(tsv, CAST(%s AS tsquery)) DESC"
+        )
+        sql = (
+            "SELECT item_id FROM search_engine_documents WHERE tsv @@ CAST(%s AS tsquery) "
+            f"ORDER BY {order} LIMIT 20"
+        )
+        self.conn.execute(sql, (match, rank)).fetchall()
+
     def count(self, match: str | None) -> None:
         if match is None:
             return
@@ -146,15 +187,15 @@ class Replay:
         self.conn.close()
 
 
-def full_text_match(engine: str, query) -> str | None:
-    """What the engine matches the text with: its FTS5 MATCH expression or its tsquery."""
+def full_text_match(engine: str, query) -> tuple[str | None, str | None]:
+    """What the engine matches the text with (its FTS5 MATCH expression or its tsquery), and
+    what it ranks by (the same expression on SQLite, the ranking tsquery on PostgreSQL)."""
     if engine == "sqlite":
-        from disclosure.search.sqlite_engine import build_match
-
-        return build_match(query.tree)
+        match = build_match(query.tree)
+        return match, match
     from disclosure.search.pg_engine import compile_tsquery
 
-    return compile_tsquery(query.tree, prefilter=True)
+    return compile_tsquery(query.tree, prefilter=True), compile_tsquery(query.tree)
 
 
 def search_query(q: BenchQuery):
@@ -175,6 +216,7 @@ def measure(result: Breakdown, url: str, home: Path, latency_queries, xapian, re
         test = TestApp(app)
         test.get("/api/v1/search", {"q": "管理"})  # opens readers, fills caches
         search_index = app.registry["search_index"]
+        rum = result.engine == "postgresql" and search_index.detect()
         captured: list[tuple[str, dict]] = []
 
         def capture(conn, cursor, statement, parameters, context, executemany):
@@ -188,12 +230,13 @@ def measure(result: Breakdown, url: str, home: Path, latency_queries, xapian, re
             search_index.search(query)
             statements = list(captured)
             bare = [(unranked(result.engine, s), v) for s, v in statements]
-            match = full_text_match(result.engine, query)
+            match, rank = full_text_match(result.engine, query)
             calls = {
                 "served": lambda q=q: test.get("/api/v1/search", params(q)),
                 "engine": lambda query=query: search_index.search(query),
                 "sql": lambda s=statements: replay.run(s),
                 "sql unranked": lambda s=bare: replay.run(s),
+                "top 20": lambda m=match, r=rank: replay.top(m, r, rum),
                 "match count": lambda m=match: replay.count(m),
                 "wsgi": lambda: test.get(WSGI_ROUTE),
                 "xapian": lambda q=q: xapian.search(q, limit=10),
@@ -251,17 +294,16 @@ def report(results: list[Breakdown], n_queries: int, repeat: int) -> str:
     for r in results:
         if r.error:
             continue
-        over = [c for c in ("sql", "sql unranked", "match count") if r.p(c, 95) > r.target]
-        verdict = (
-            f"{', '.join(over)} alone over the target"
-            if over
-            else "every database-only column under the target"
-        )
+        # query by query, the database's part plus the trivial route: what the served p95
+        # would be if the app's Python cost nothing more than on the trivial route
+        floors = {c: percentile([q[c] + q["wsgi"] for q in r.queries], 95) for c in DATABASE_ONLY}
+        over = [c for c, v in floors.items() if v > r.target]
         out.append(
             f"{r.engine}: served p95 {r.p('served', 95):.2f} ms = "
-            f"{r.p('served', 95) / r.target:.1f}× the target {r.target:.2f} ms; "
-            f"the statements alone {r.p('sql', 95):.2f} ms, unranked {r.p('sql unranked', 95):.2f}"
-            f" ms ({verdict})"
+            f"{r.p('served', 95) / r.target:.1f}× the target {r.target:.2f} ms. Query by query, "
+            "each database-only column plus the trivial route, p95: "
+            + ", ".join(f"{c} {v:.2f}" for c, v in floors.items())
+            + f" ({', '.join(over) + ' over' if over else 'all under'} the target)"
         )
     kinds = sorted({row["kind"] for r in results if not r.error for row in r.queries})
     for column in ("sql", "sql unranked"):
