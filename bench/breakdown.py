@@ -65,7 +65,7 @@ from .served import (
     import_items,
     log,
     params,
-    timed,
+    timed_beside,
 )
 
 ENGINES = ("sqlite", "postgresql")
@@ -178,10 +178,9 @@ class Replay:
             return
         if self.engine == "sqlite":
             sql = "SELECT count(*) FROM search_engine_fts WHERE search_engine_fts MATCH ?"
-            self.conn.execute(sql, (match,)).fetchall()
         else:
             sql = "SELECT count(*) FROM search_engine_documents WHERE tsv @@ CAST(%s AS tsquery)"
-            self.conn.execute(sql, (match,)).fetchall()
+        self.conn.execute(sql, (match,)).fetchall()
 
     def close(self) -> None:
         self.conn.close()
@@ -241,11 +240,8 @@ def measure(result: Breakdown, url: str, home: Path, latency_queries, xapian, re
                 "wsgi": lambda: test.get(WSGI_ROUTE),
                 "xapian": lambda q=q: xapian.search(q, limit=10),
             }
-            order = list(calls)
-            turn = n % len(order)  # each column goes first as often as the others
-            row = {"q": q.text, "kind": q.kind}
-            for column in order[turn:] + order[:turn]:
-                row[column] = timed(calls[column], repeat)
+            row = {"q": q.text, "kind": q.kind, **timed_beside(calls, n, repeat)}
+            for column in COLUMNS:
                 result.times[column].append(row[column])
             result.queries.append(row)
             if n % 50 == 0 or n == len(latency_queries):

@@ -331,6 +331,15 @@ def timed(call, repeat: int) -> float:
     return statistics.median(kept)
 
 
+def timed_beside(calls: dict, turn: int, repeat: int) -> dict[str, float]:
+    """Each of ``calls`` (name → call) :func:`timed` right after the other, in their order
+    rotated by ``turn``: over successive turns each goes first as often as the others, so that
+    they are measured in the same seconds, whatever the machine's speed is doing."""
+    names = list(calls)
+    turn %= len(names)
+    return {name: timed(calls[name], repeat) for name in names[turn:] + names[:turn]}
+
+
 def measure(
     result: Result,
     search,
@@ -350,15 +359,17 @@ def measure(
     name = result.engine
     gc.collect()
     for n, q in enumerate(latency_queries, start=1):
-        timings = [lambda q=q: result.latencies.setdefault(q.kind, []).append(
-            timed(lambda: search(q), repeat)
-        )]  # fmt: skip
+        calls = {"engine": lambda q=q: search(q)}
         if reference is not None:
-            timings.append(lambda q=q: result.reference.append(timed(lambda: reference(q), repeat)))
+            calls["reference"] = lambda q=q: reference(q)
         if trivial is not None:
-            timings.append(lambda: result.trivial.append(timed(trivial, repeat)))
-        for timing in timings if n % 2 else timings[::-1]:
-            timing()
+            calls["trivial"] = trivial
+        times = timed_beside(calls, n, repeat)
+        result.latencies.setdefault(q.kind, []).append(times["engine"])
+        if reference is not None:
+            result.reference.append(times["reference"])
+        if trivial is not None:
+            result.trivial.append(times["trivial"])
         if n % 50 == 0 or n == len(latency_queries):
             log(f"[{name}] latency {n}/{len(latency_queries)}")
     for entry in judgements:
