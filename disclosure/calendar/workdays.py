@@ -30,6 +30,7 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from .. import yamlfile
 from ..i18n import _, chinese
 from . import holidays as statutory
 
@@ -316,7 +317,7 @@ def load_overrides(directory: Path) -> dict[int, _Year]:
                 f"{path}: 文件名应为四位年份，如 2026.yaml (file name must be the year)"
             )
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             # i18n: an error in the calendar files or the stored years, for the operators
             raise CalendarError(f"{path}: 无法解析 (cannot parse): {exc}") from None

@@ -13,6 +13,8 @@ from typing import Any
 import colander
 import yaml
 
+from .. import yamlfile
+
 FIELD_TYPES = ("text", "textarea", "date", "choice", "keywords", "category", "identifier")
 ORGANISATION_KINDS = ("city", "department", "county", "township")
 CODE_RE = re.compile(r"^[a-z0-9_]+\Z")
@@ -191,7 +193,7 @@ def _where(path: Path, root: Path) -> str:
 def _read_yaml(path: Path, root: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yamlfile.safe_load(fh)
     except FileNotFoundError:
         # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{_where(path, root)}: 文件不存在 (file missing)") from None

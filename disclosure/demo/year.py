@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import settings as s
+from .. import yamlfile
 from ..accounts.services import find_user, hash_password, normalise_email
 from ..catalogue.importer import CatalogueImporter
 from ..catalogue.services import CatalogueService
@@ -99,9 +100,7 @@ DATA = Path(__file__).resolve().parent / "year.yaml"
 
 def load_plans(path: Path = DATA) -> tuple[tuple[OrgPlan, ...], dict]:
     """The organisations' plans and the repealed document, from ``year.yaml``."""
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     plans = []
     for entry in data["organisations"]:
         report = entry["report"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlfile
 from ..catalogue.registry import SchemaError
 
 
@@ -62,7 +63,7 @@ def load_outcomes(root: str | Path) -> Outcomes:
     path = Path(root) / "outcomes.yaml"
     where = "catalog_schemas/outcomes.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         outcomes = {o["code"]: Outcome(**o) for o in data["outcomes"]}
         grounds = {g["code"]: Ground(**g) for g in data["grounds"]}
         closures = {code: Outcome(code=code, **fields) for code, fields in data["closures"].items()}

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .. import yamlfile
 from .profiles import Profile, ProfileError
 
 #: the catalogue fields a kind may match on (``match:``), each a list of codes
@@ -170,7 +171,7 @@ def load_proactive(
     for key, profile in profiles.items():
         path = directory / f"{key}.yaml"
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ProfileError(
                 f"{path}: 文件不存在 (file missing: every profile lists its 法定主动公开内容)"

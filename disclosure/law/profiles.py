@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from .. import yamlfile
+
 # The steps of a case that cite an article (``articles:`` in a profile). A letter or a text
 # names one as ``{article_<step>}``.
 STEPS: dict[str, str] = {
@@ -394,7 +396,7 @@ def load_profiles(directory: str | Path) -> dict[str, Profile]:
     profiles: dict[str, Profile] = {}
     for path in paths:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise ProfileError(f"{path}: 无法解析 (cannot parse): {exc}") from None
         profile = parse_profile(data, str(path))

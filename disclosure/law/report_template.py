@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .. import yamlfile
 from ..catalogue.registry import SchemaError
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "catalog_schemas"
@@ -39,7 +40,7 @@ def _mapping(where: str, value: Any, path: str) -> dict[str, Any]:
 def load_report_template(schemas_dir: str | Path = DEFAULT_DIR) -> ReportTemplate:
     where = f"catalog_schemas/{FILE}"
     try:
-        data = yaml.safe_load((Path(schemas_dir) / FILE).read_text(encoding="utf-8"))
+        data = yamlfile.safe_load((Path(schemas_dir) / FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SchemaError(f"{where}: 文件不存在 (file missing)") from None
     except yaml.YAMLError as exc:

@@ -63,6 +63,7 @@ from typing import Any
 
 import yaml
 
+from .. import yamlfile
 from ..law import PLACEHOLDERS as LAW_PLACEHOLDERS
 
 LETTER_TYPES: dict[str, str] = {
@@ -674,7 +675,7 @@ def load_templates(
         path = directory / f"{kind}.yaml"
         where = f"{directory.name}/{path.name}"
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise LetterTemplateError(f"{where}: 文件不存在 (file missing)") from None
         except yaml.YAMLError as exc:

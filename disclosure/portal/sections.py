@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlfile
 from ..catalogue.registry import SchemaError
 from ..i18n import _
 from ..law.proactive import parse_match, unknown_codes
@@ -68,7 +69,7 @@ def load_sections(path: str | Path) -> Sections:
     path = Path(path)
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         # i18n: a start-up error about catalog_schemas/, for the operators
         raise SchemaError(f"{where}: 文件不存在 (file missing)") from None

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from .. import yamlfile
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "catalog_schemas" / "fees.yaml"
 
 BY_COUNT = "count"
@@ -247,7 +249,7 @@ def load_fee_schedule(path: str | Path = DEFAULT_PATH) -> FeeSchedule:
         # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{path}: 无法解析 (cannot parse): {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.safe_load(text)
     except yaml.YAMLError as exc:
         # i18n: the fee file's checks, for the operators (bilingual)
         raise FeeScheduleError(f"{path}: 无法解析 (cannot parse): {exc}") from None

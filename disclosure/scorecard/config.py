@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .. import yamlfile
 from ..catalogue.registry import ORGANISATION_KINDS, CatalogueSchema, SchemaError
 
 FILENAME = "scorecard.yaml"
@@ -377,7 +378,7 @@ def load_scorecard(schemas_dir: str | Path, schema: CatalogueSchema | None = Non
     source = f"{path.parent.name}/{path.name}"
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yamlfile.safe_load(fh)
     except FileNotFoundError:
         # i18n: a start-up error (bilingual), for the operators
         raise ScorecardError(f"{source}: 文件不存在 (file missing)") from None

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from tqdm import tqdm
 
 from .. import settings as s
+from .. import yamlfile
 from ..accounts.services import AccountError, create_user, find_user
 from ..catalogue.importer import CatalogueImporter, ImportFileError, read_rows
 from ..catalogue.registry import SchemaError, load_organisation_seed, load_schema
@@ -169,7 +170,6 @@ def cmd_load_demo(env: Env, args) -> int:
 def load_demo_requests(env: Env, db, today: date) -> None:
     """A few requests in different states, handled by the demo officers (only into an empty
     requests table, so running load-demo again adds nothing)."""
-    import yaml
 
     from ..models import DisclosureRequest, User
     from ..organisations.services import OrganisationTree
@@ -178,7 +178,7 @@ def load_demo_requests(env: Env, db, today: date) -> None:
     from ..security import user_permits
 
     rules = services.RequestRules.from_settings(env.settings)
-    data = yaml.safe_load((DEMO_DIR / "requests.yaml").read_text(encoding="utf-8"))
+    data = yamlfile.safe_load((DEMO_DIR / "requests.yaml").read_text(encoding="utf-8"))
     db.commit()
     with db.begin():
         if db.scalar(select(func.count()).select_from(DisclosureRequest)):
