@@ -16,7 +16,10 @@ from .proxy import TrustedProxies, parse_trusted  # noqa: E402
 
 def main(global_config, **settings):
     """Return the Pyramid WSGI application."""
+    from .accounts.services import configure_passwords
+
     settings = settings_module.resolve(settings)
+    configure_passwords(settings)
     config = Configurator(settings=settings)
     try:
         with config:

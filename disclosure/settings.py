@@ -54,6 +54,12 @@ DEFAULTS: dict[str, str] = {
     "oai.repository_id": "",
     "oai.repository_name": "",
     "oai.admin_email": "",
+    # argon2id cost of the officers' password hashes (disclosure.accounts.services): passes,
+    # memory in KiB, lanes. The defaults are argon2-cffi's (RFC 9106's low-memory profile), about
+    # 0.15 s a hash here; a hash keeps its own cost, and a login rehashes it to these
+    "password.time_cost": "3",
+    "password.memory_cost": "65536",
+    "password.parallelism": "4",
     "letters.font": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # TrueType CJK, embedded  # thread: inside the web process; off: run `disclosure index-worker`
 }
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from disclosure import main, models
-from disclosure.accounts.services import create_user
+from disclosure.accounts.services import configure_passwords, create_user
 from disclosure.catalogue.registry import load_organisation_seed, load_schema
 from disclosure.organisations.seed import load_organisations
 from disclosure.scripts.migrations import upgrade
@@ -29,6 +29,15 @@ from disclosure.scripts.migrations import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 20)
 PASSWORD = "correct-horse-battery"
+
+# Real argon2id hashes at the least cost argon2 accepts (one pass over 1 MiB, one lane: about
+# 1 ms a hash instead of 0.15 s with the production defaults), for every app and command the
+# suite starts, its subprocesses included (through the environment, as an operator would set
+# them). tests/unit/test_passwords.py checks the defaults and the settings themselves.
+TEST_PASSWORD_COST = {"time_cost": "1", "memory_cost": "1024", "parallelism": "1"}
+for _name, _value in TEST_PASSWORD_COST.items():
+    os.environ[f"DISCLOSURE_PASSWORD_{_name.upper()}"] = _value
+configure_passwords({f"disclosure.password.{k}": v for k, v in TEST_PASSWORD_COST.items()})
 
 
 def backend() -> str:

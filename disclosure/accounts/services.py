@@ -9,13 +9,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import settings as s
 from ..i18n import _, chinese
 from ..models import Organisation, User
 from ..models.organisations import organisation_row
 from ..models.users import Role
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+#: a hash to check against when the e-mail is unknown, so that both cases take the same time;
+#: made with the configured cost on first use
+_dummy: dict[PasswordHasher, str] = {}
 
 
 class AccountError(Exception):
@@ -30,6 +33,42 @@ class AccountError(Exception):
         return chinese(self.message)
 
 
+def hasher_parameters(settings) -> dict[str, int]:
+    """The argon2 cost the settings give (``disclosure.password.*``); SettingsError when a value
+    is not a whole number argon2 accepts."""
+    values = {}
+    for name in ("time_cost", "memory_cost", "parallelism"):
+        raw = s.get(settings, f"password.{name}")
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            # i18n: a start-up error about the settings, for the operators
+            raise s.SettingsError(
+                f"disclosure.password.{name} 应为整数 (must be a whole number): {raw!r}"
+            ) from None
+    if values["time_cost"] < 1 or values["parallelism"] < 1:
+        # i18n: a start-up error about the settings, for the operators
+        raise s.SettingsError("disclosure.password.time_cost 和 parallelism 至少为 1 (at least 1)")
+    if values["memory_cost"] < 8 * values["parallelism"]:
+        # i18n: a start-up error about the settings, for the operators
+        raise s.SettingsError(
+            "disclosure.password.memory_cost 至少为 8 × parallelism KiB (at least 8 KiB a lane)"
+        )
+    return values
+
+
+_hasher = PasswordHasher(**hasher_parameters({}))
+
+
+def configure_passwords(settings) -> None:
+    """Hash new passwords with the settings' cost from now on (called at start-up by the app
+    and by each command). A stored hash keeps the cost it was made with until its next login."""
+    global _hasher
+    values = hasher_parameters(settings)
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) != tuple(values.values()):
+        _hasher = PasswordHasher(**values)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -41,8 +80,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# A hash to check against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = hash_password("not-a-real-password")
+def _dummy_hash() -> str:
+    hasher = _hasher
+    if hasher not in _dummy:
+        _dummy[hasher] = hasher.hash("not-a-real-password")
+    return _dummy[hasher]
 
 
 def normalise_email(email: str) -> str:
@@ -91,7 +133,7 @@ def authenticate(
 ) -> User | None:
     user = find_user(db, email)
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password):
         return None

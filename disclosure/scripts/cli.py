@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from .. import settings as s
 from .. import yamlfile
-from ..accounts.services import AccountError, create_user, find_user
+from ..accounts.services import AccountError, configure_passwords, create_user, find_user
 from ..catalogue.importer import CatalogueImporter, ImportFileError, read_rows
 from ..catalogue.registry import SchemaError, load_organisation_seed, load_schema
 from ..catalogue.services import CatalogueService
@@ -54,6 +54,7 @@ class Env:
         setup_logging(config_uri)
         self.config_uri = config_uri
         self.settings = s.resolve(get_appsettings(config_uri))
+        configure_passwords(self.settings)
         self.database_url = s.get(self.settings, "database_url")
         self.schema = load_schema(s.get(self.settings, "schemas_dir"))
         self._engine = None
